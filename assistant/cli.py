@@ -1,0 +1,166 @@
+"""`assistant` command line: a thin shell over the library.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage error. Errors are one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from assistant import store
+from assistant.errors import AssistantError
+from assistant.indexing import IndexReport, index_seeds
+from assistant.retrieve import DEFAULT_MODE, MODES, Passage, Retriever
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line and exit code 2, instead of argparse's usage dump."""
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    paths = argparse.ArgumentParser(add_help=False)
+    paths.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of articles (default: seeds/)")
+    paths.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    parser = _Parser(prog="assistant", description="Cited answers from a news archive.", parents=[paths])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
+    index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
+    ask = commands.add_parser("ask", parents=[paths], help="ask a question, print cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
+    ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser
+
+
+@contextmanager
+def _progress_bar(console: Console):
+    """A progress callback for the library, drawn only on a terminal."""
+    if not console.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    columns = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _build(args, errors: Console, rebuild: bool) -> IndexReport:
+    with _progress_bar(errors) as progress:
+        report = index_seeds(args.seeds, args.index, rebuild=rebuild, progress=progress)
+    for warning in report.warnings:
+        _say(f"warning: {warning}")
+    return report
+
+
+def _say(message: str) -> None:
+    """A message on stderr, one unwrapped line, whatever the terminal width."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _display_date(date: str | None) -> str:
+    if not date:
+        return "undated"
+    if date.startswith("--"):
+        month, day = date[2:].split("-")
+        return f"{int(day)} {_MONTHS[int(month) - 1]} (year not given)"
+    year, month, day = date.split("-")
+    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+
+
+def _passage_text(passage: Passage) -> Text:
+    """The passage on one paragraph, query terms highlighted (styled before joining lines, so
+    the match offsets still point into the original text)."""
+    text = Text(passage.text)
+    for start, end in passage.matches:
+        text.stylize("bold yellow", start, end)
+    lines = [line for line in text.split("\n") if line.plain.strip()]
+    return Text(" ").join(line.rstrip() or line for line in lines)
+
+
+def _print_passages(console: Console, passages: list[Passage]) -> None:
+    if not passages:
+        console.print("No passage in the index matches this question.", highlight=False)
+        return
+    for passage in passages:
+        console.print(Text.assemble((f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold")))
+        console.print(
+            Text.assemble(
+                (passage.citation, "green"), f"  ·  {_display_date(passage.date)}  ·  ", (f"score {passage.score:.2f}", "dim")
+            )
+        )
+        console.print(_passage_text(passage))
+        console.print()
+
+
+def passage_json(passage: Passage) -> dict:
+    return {
+        "rank": passage.rank,
+        "chunk_id": passage.chunk_id,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "source": passage.source,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "score": round(passage.score, 4),
+    }
+
+
+def _ask(args, out: Console, errors: Console) -> int:
+    if not store.exists(args.index):
+        _say(f"No index in {args.index} yet; building it from {args.seeds} first.")
+        _say(_build(args, errors, rebuild=False).summary())
+    passages = Retriever.open(args.index).search(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        response = {
+            "question": args.question,
+            "mode": args.mode,
+            "answer": {"text": None, "abstained": False, "citations": []},
+            "passages": [passage_json(passage) for passage in passages],
+        }
+        print(json.dumps(response, ensure_ascii=False, indent=2))
+    else:
+        _print_passages(out, passages)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # Wrapped for reading on a terminal; one line per passage when piped, for grep and friends.
+    out, errors = Console(soft_wrap=not sys.stdout.isatty()), Console(stderr=True)
+    try:
+        if args.command == "index":
+            report = _build(args, errors, rebuild=args.rebuild)
+            print(report.summary())
+            return 0
+        if args.command == "ask":
+            return _ask(args, out, errors)
+        parser.print_help()
+        return 2
+    except AssistantError as error:
+        _say(f"error: {error}")
+        return error.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130

@@ -1,0 +1,109 @@
+"""BM25 over a precomputed sparse term-by-chunk weight matrix.
+
+Scores equal rank-bm25's `BM25Okapi` (k1=1.5, b=0.75, negative IDFs floored at epsilon times the
+mean IDF), which the tests check. rank-bm25 rescans every document per query term; here each
+term's contribution to each chunk is computed once at build time, so a query only adds up the
+rows of its terms. bm25s uses the same idea but floors negative IDFs at 0, so its scores differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+K1, B, EPSILON = 1.5, 0.75, 0.25
+_ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    vocabulary: dict[str, int]
+    weights: sparse.csr_matrix  # terms x chunks: each term's BM25 contribution to each chunk
+    idf: np.ndarray  # per term, after the epsilon floor
+
+    @property
+    def size(self) -> int:
+        return self.weights.shape[1]
+
+    @classmethod
+    def build(cls, documents: Sequence[Sequence[str]]) -> LexicalIndex:
+        """Index tokenized documents (one list of terms per chunk)."""
+        vocabulary: dict[str, int] = {}
+        term_ids = np.fromiter(
+            (vocabulary.setdefault(term, len(vocabulary)) for document in documents for term in document),
+            dtype=np.int64,
+        )
+        lengths = np.fromiter((len(document) for document in documents), dtype=np.int64, count=len(documents))
+        return cls.from_term_ids(term_ids, lengths, vocabulary)
+
+    @classmethod
+    def from_term_ids(cls, term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int]) -> LexicalIndex:
+        """Index documents given as one concatenated array of term ids and each document's length."""
+        n_docs, n_terms = len(lengths), len(vocabulary)
+        doc_ids = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        pairs, tf = np.unique(term_ids.astype(np.int64) * max(n_docs, 1) + doc_ids, return_counts=True)
+        terms, docs = np.divmod(pairs, max(n_docs, 1))
+        df = np.bincount(terms, minlength=n_terms)
+        idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+        present = df > 0
+        if present.any():
+            average_idf = idf[present].mean()
+            idf[present & (idf < 0)] = EPSILON * average_idf
+        avgdl = lengths.sum() / n_docs if n_docs else 0.0
+        norm = K1 * (1 - B + B * lengths[docs] / avgdl) if len(docs) else np.zeros(0)
+        values = idf[terms] * tf * (K1 + 1) / (tf + norm)
+        indptr = np.concatenate([[0], np.cumsum(df)])
+        weights = sparse.csr_matrix(
+            (values.astype(np.float32), docs.astype(np.int32), indptr), shape=(n_terms, n_docs)
+        )
+        return cls(vocabulary, weights, idf.astype(np.float32))
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """Every chunk's BM25 score for the query terms (a repeated term counts again, as in rank-bm25)."""
+        total = np.zeros(self.size, dtype=np.float32)
+        indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
+        for term, count in Counter(terms).items():
+            row = self.vocabulary.get(term)
+            if row is not None:
+                start, end = indptr[row], indptr[row + 1]
+                total[indices[start:end]] += count * data[start:end]
+        return total
+
+    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The k best (chunk position, score) pairs, best first; chunks matching no term are left out."""
+        scores = self.scores(terms)
+        hits = np.flatnonzero(scores)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        ordered = hits[np.lexsort((hits, -scores[hits]))]
+        return [(int(position), float(scores[position])) for position in ordered]
+
+    def save(self, folder: Path) -> list[str]:
+        """Write into `folder` (the store makes it atomic); returns the file names written."""
+        np.savez(
+            folder / _ARRAYS,
+            data=self.weights.data,
+            indices=self.weights.indices,
+            indptr=self.weights.indptr,
+            shape=np.array(self.weights.shape),
+            idf=self.idf,
+        )
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        (folder / _VOCABULARY).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        return [_ARRAYS, _VOCABULARY]
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        with np.load(folder / _ARRAYS, allow_pickle=False) as arrays:
+            weights = sparse.csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+            )
+            idf = arrays["idf"]
+        terms = json.loads((folder / _VOCABULARY).read_text(encoding="utf-8"))
+        return cls({term: row for row, term in enumerate(terms)}, weights, idf)

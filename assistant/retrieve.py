@@ -1,0 +1,99 @@
+"""Questions to ranked, cited passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant import store
+from assistant.analysis import Analyzer
+from assistant.errors import AssistantError, UsageError
+from assistant.sentences import Span
+
+MODES = ("hybrid", "bm25", "dense")
+BUILT_MODES = ("bm25",)
+DEFAULT_MODE = "bm25"
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Passage:
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    line: int  # the line of `source` the passage starts on
+    date: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+    matches: tuple[Span, ...]  # where query terms occur, as offsets into `text`
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise UsageError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UsageError(f"the question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
+    return question
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode not in BUILT_MODES:
+        raise UsageError(f"--mode {mode} needs the embeddings index, which is not built yet; use --mode bm25")
+    return mode
+
+
+class Retriever:
+    """Searches one loaded index; open it once and ask many questions."""
+
+    def __init__(self, index: store.StoredIndex, analyzer: Analyzer | None = None):
+        self.index = index
+        self.analyzer = analyzer or Analyzer()
+        if index.manifest.get("analyzer") != self.analyzer.settings:
+            raise AssistantError("the index was built with other analyzer settings; run `assistant index --rebuild`")
+
+    @classmethod
+    def open(cls, root: Path) -> Retriever:
+        return cls(store.read(root))
+
+    def search(self, question: str, k: int = 5, mode: str = DEFAULT_MODE) -> list[Passage]:
+        question = check_question(question)
+        check_mode(mode)
+        if k < 1:
+            raise UsageError(f"--k must be at least 1 (got {k})")
+        terms = self.analyzer.terms(question)
+        wanted = set(terms)
+        passages = []
+        for rank, (position, score) in enumerate(self.index.lexical.top(terms, k), start=1):
+            chunk = self.index.chunks[position]
+            article = self.index.articles[chunk.doc_id]
+            matches = tuple(
+                (token.start, token.end) for token in self.analyzer.tokens(chunk.text) if token.term in wanted
+            )
+            passages.append(
+                Passage(
+                    rank=rank,
+                    chunk_id=chunk.id,
+                    doc_id=chunk.doc_id,
+                    title=article.title,
+                    source=article.source,
+                    line=article.line_of(chunk.start),
+                    date=article.date,
+                    start=chunk.start,
+                    end=chunk.end,
+                    text=chunk.text,
+                    score=score,
+                    matches=matches,
+                )
+            )
+        return passages

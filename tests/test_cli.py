@@ -1,0 +1,122 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant import store
+from assistant.cli import main
+from conftest import CANONICAL_QUESTION, KIBLAT, REPO
+
+
+def run(capsys, *argv):
+    """(exit code, stdout, stderr) of one command, as a shell would see them."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:  # argparse's own usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_prints_what_it_did(seeds, tmp_path, capsys):
+    index = str(tmp_path / "index")
+    code, out, _ = run(capsys, "index", "--seeds", str(seeds), "--index", index)
+    assert code == 0 and out.startswith("3 articles, ") and "(+3 added, 0 changed, 0 removed)" in out
+    (seeds / "baru.txt").write_text("Warga Baghouz melarikan diri pada malam hari.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", "--seeds", str(seeds), "--index", index)
+    assert code == 0 and out.startswith("4 articles, ") and "(+1 added, 0 changed, 0 removed)" in out
+
+
+def test_ask_json_follows_the_contract(built, capsys):
+    seeds, index = built
+    code, out, _ = run(capsys, "ask", CANONICAL_QUESTION, "--json", "--k", "3", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0
+    response = json.loads(out)
+    assert set(response) == {"question", "mode", "answer", "passages"}
+    assert response["question"] == CANONICAL_QUESTION and response["mode"] == "bm25"
+    assert response["answer"] == {"text": None, "abstained": False, "citations": []}
+    assert len(response["passages"]) == 3
+    top = response["passages"][0]
+    assert set(top) == {"rank", "chunk_id", "doc_id", "title", "source", "start", "end", "text", "score"}
+    assert top["rank"] == 1 and top["doc_id"] == KIBLAT and top["chunk_id"].startswith(f"{KIBLAT}#")
+    assert "400" in top["text"]
+    file_text = (seeds / f"{KIBLAT}.txt").read_bytes().decode("utf-8")
+    assert file_text[top["start"] : top["end"]] == top["text"]
+
+
+def test_ask_human_output_cites_title_date_and_file_line(built, capsys):
+    seeds, index = built
+    code, out, _ = run(capsys, "ask", CANONICAL_QUESTION, "--k", "2", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0
+    first = out.split("[2]")[0]
+    assert "[1] Koalisi AS: 400 Anggota ISIS Raqqah Menyerahkan Diri" in first
+    assert "17 Oct (year not given)" in first
+    assert f"{KIBLAT}.txt:1  ·  17 Oct (year not given)  ·  score " in first
+    assert "sekitar 400 anggota ISIS" in first
+
+
+def test_ask_builds_a_missing_index_first_and_says_so(seeds, tmp_path, capsys):
+    index = tmp_path / "index"
+    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--seeds", str(seeds), "--index", str(index))
+    assert code == 0
+    assert "No index in" in err and "building it from" in err and "3 articles" in err
+    assert store.exists(index) and "[1]" in out
+
+
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["ask", ""], 2, "error: the question is empty"),
+        (["ask", "isis", "--mode", "dense"], 2, "error: --mode dense needs the embeddings index"),
+        (["ask", "isis", "--mode", "fuzzy"], 2, "error: argument --mode: invalid choice: 'fuzzy'"),
+        (["ask", "isis", "--k", "lima"], 2, "error: argument --k: invalid int value: 'lima'"),
+        (["ask", "isis", "--k", "-1"], 2, "error: --k must be at least 1"),
+    ],
+)
+def test_bad_questions_and_options(built, capsys, argv, code, message):
+    seeds, index = built
+    result, _, err = run(capsys, *argv, "--seeds", str(seeds), "--index", str(index))
+    assert result == code
+    assert err.startswith(message) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_seeds_folder(tmp_path, capsys):
+    code, _, err = run(capsys, "index", "--seeds", str(tmp_path / "nowhere"), "--index", str(tmp_path / "i"))
+    assert code == 2 and err.strip() == f"error: seeds folder {tmp_path / 'nowhere'} does not exist"
+
+
+def test_empty_seeds_folder_keeps_the_existing_index(built, tmp_path, capsys):
+    _, index = built
+    generation = store.live_generation(index)
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "index", "--seeds", str(tmp_path / "empty"), "--index", str(index))
+    assert code == 1 and err.startswith("error: no readable articles in") and err.count("\n") == 1
+    assert store.live_generation(index) == generation
+
+
+def test_warnings_name_the_bad_file_and_the_build_goes_on(built, capsys):
+    seeds, index = built
+    (seeds / "rusak.txt").write_bytes(b"\x00\x01\x02" * 100)
+    code, out, err = run(capsys, "index", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0 and "warning:" in err and "rusak.txt: binary file" in err
+    assert out.startswith("3 articles")
+
+
+def test_damaged_index_gives_a_one_line_error(built, capsys):
+    seeds, index = built
+    (store.live_generation(index) / "bm25.npz").write_bytes(b"garbage")
+    code, _, err = run(capsys, "ask", "isis", "--seeds", str(seeds), "--index", str(index))
+    assert code == 1 and "fails its checksum" in err and "--rebuild" in err and err.count("\n") == 1
+
+
+def test_module_entry_point_in_a_real_process(built):
+    seeds, index = built
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds), "--index", str(index)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["passages"][0]["doc_id"] == KIBLAT

@@ -1,0 +1,51 @@
+import pytest
+
+from assistant.errors import UsageError
+from assistant.retrieve import Retriever
+from conftest import CANONICAL_QUESTION, KIBLAT
+
+
+@pytest.fixture
+def retriever(built):
+    return Retriever.open(built[1])
+
+
+def test_canonical_question_cites_the_kiblat_400_passage_first(retriever):
+    top = retriever.search(CANONICAL_QUESTION, k=5)[0]
+    assert top.doc_id == KIBLAT
+    assert "sekitar 400 anggota ISIS" in top.text
+    assert top.source.endswith(f"seeds/{KIBLAT}.txt") and top.line >= 1
+    file_text = open(top.source, encoding="utf-8").read()
+    assert file_text[top.start : top.end] == top.text
+    assert file_text.count("\n", 0, top.start) + 1 == top.line
+
+
+def test_matches_mark_the_question_words_in_the_passage(retriever):
+    top = retriever.search(CANONICAL_QUESTION, k=1)[0]
+    marked = {top.text[start:end].lower() for start, end in top.matches}
+    assert {"anggota", "isis", "raqqah", "menyerahkan", "diri"} <= marked
+
+
+def test_passages_are_ranked_and_sized_by_k(retriever):
+    passages = retriever.search("pengungsi melarikan diri dari Baghouz", k=3)
+    assert [p.rank for p in passages] == [1, 2, 3]
+    assert passages[0].score >= passages[1].score >= passages[2].score
+
+
+def test_question_matching_nothing_gives_no_passages(retriever):
+    assert retriever.search("zzzqqq xyzzy", k=5) == []
+
+
+@pytest.mark.parametrize(
+    "question, k, mode, message",
+    [
+        ("   ", 5, "bm25", "the question is empty"),
+        ("x" * 3000, 5, "bm25", "the question is 3,000 characters"),
+        ("isis", 0, "bm25", "--k must be at least 1"),
+        ("isis", 5, "dense", "--mode dense needs the embeddings index, which is not built yet"),
+        ("isis", 5, "fuzzy", "unknown mode 'fuzzy'"),
+    ],
+)
+def test_bad_requests_are_usage_errors(retriever, question, k, mode, message):
+    with pytest.raises(UsageError, match=message):
+        retriever.search(question, k=k, mode=mode)

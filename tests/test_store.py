@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from assistant import store
+from assistant.errors import AssistantError
+from assistant.indexing import index_seeds
+
+
+def live_files(index):
+    return sorted(path.name for path in store.live_generation(index).iterdir())
+
+
+def test_a_failed_write_leaves_the_previous_index_live(built, monkeypatch):
+    seeds, index = built
+    before = store.read(index)
+    (seeds / "baru.txt").write_text("Artikel baru tentang Baghouz.\n", encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_fsync_folder", disk_full)
+    with pytest.raises(AssistantError, match="No space left on device; the previous index is unchanged"):
+        index_seeds(seeds, index)
+    after = store.read(index)
+    assert after.path == before.path and len(after.chunks) == len(before.chunks)
+    assert not [path for path in index.iterdir() if path.name.startswith(".tmp-")]
+
+
+def test_only_the_live_generation_is_kept(built):
+    seeds, index = built
+    (seeds / "baru.txt").write_text("Artikel baru tentang Baghouz.\n", encoding="utf-8")
+    index_seeds(seeds, index)
+    generations = [path for path in index.iterdir() if path.name.startswith("gen-")]
+    assert generations == [store.live_generation(index)]
+
+
+def test_stale_temporary_folder_of_a_dead_build_is_removed(built):
+    seeds, index = built
+    stale = index / ".tmp-999999999-deadbeef"
+    stale.mkdir()
+    (stale / "articles.jsonl").write_text("half")
+    index_seeds(seeds, index, rebuild=True)
+    assert not stale.exists()
+
+
+def test_a_damaged_file_is_detected_by_checksum(built):
+    _, index = built
+    chunks = store.live_generation(index) / "chunks.jsonl"
+    data = bytearray(chunks.read_bytes())
+    data[10] ^= 0x01
+    chunks.write_bytes(bytes(data))
+    with pytest.raises(AssistantError, match=r"damaged \(chunks\.jsonl fails its checksum\); run `assistant index --rebuild`"):
+        store.read(index)
+
+
+def test_an_index_from_another_format_version_is_refused(built):
+    _, index = built
+    manifest_path = store.live_generation(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = store.FORMAT_VERSION + 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(AssistantError, match=r"has format 2, this version reads 1; run `assistant index --rebuild`"):
+        store.read(index)
+
+
+def test_manifest_records_sources_settings_and_counts(built):
+    _, index = built
+    manifest = store.read_manifest(index)
+    assert set(manifest["sources"]) == {"000_1f3557d50a5171f7", "002_42d4d4312e1c6563", "004_1e72a81d7de59345"}
+    assert all(len(source["sha256"]) == 64 for source in manifest["sources"].values())
+    assert manifest["analyzer"]["stem"] is True and manifest["chunking"]["max_chars"] > 0
+    assert manifest["counts"]["articles"] == 3
+    assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
