@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from assistant import store
-from assistant.errors import AssistantError
-from assistant.indexing import IndexReport, index_seeds
-from assistant.retrieve import DEFAULT_MODE, MODES, Passage, Retriever
+from assistant import evaluate, report, store
+from assistant.cache import cache_root
+from assistant.errors import AssistantError, UsageError
+from assistant.indexing import IndexReport, index_corpus, index_seeds
+from assistant.retrieve import BUILT_MODES, DEFAULT_MODE, MODES, Passage, Retriever, check_mode, response_json
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
@@ -43,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    evaluate = commands.add_parser("eval", parents=[paths], help="score retrieval on a question set")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
+                          help="question file (default: eval/questions.jsonl)")
+    evaluate.add_argument("--corpus", type=Path, help="a seeds-style folder or a JSONL corpus (default: --seeds)")
+    evaluate.add_argument("--mode", choices=(*MODES, "all"), default="all", help="mode to score (default: all built)")
+    evaluate.add_argument("--k", type=int, default=10, help="passages per question in --json (default: 10)")
+    evaluate.add_argument("--json", dest="json_out", metavar="FILE|-", help="write one result object per question")
+    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.svg, report.html, metrics.json")
+    evaluate.add_argument("--show-failures", type=int, default=15, metavar="N", help="failed questions to list")
     return parser
 
 
@@ -112,35 +122,61 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
         console.print()
 
 
-def passage_json(passage: Passage) -> dict:
-    return {
-        "rank": passage.rank,
-        "chunk_id": passage.chunk_id,
-        "doc_id": passage.doc_id,
-        "title": passage.title,
-        "source": passage.source,
-        "start": passage.start,
-        "end": passage.end,
-        "text": passage.text,
-        "score": round(passage.score, 4),
-    }
-
-
 def _ask(args, out: Console, errors: Console) -> int:
     if not store.exists(args.index):
         _say(f"No index in {args.index} yet; building it from {args.seeds} first.")
         _say(_build(args, errors, rebuild=False).summary())
     passages = Retriever.open(args.index).search(args.question, k=args.k, mode=args.mode)
     if args.json:
-        response = {
-            "question": args.question,
-            "mode": args.mode,
-            "answer": {"text": None, "abstained": False, "citations": []},
-            "passages": [passage_json(passage) for passage in passages],
-        }
-        print(json.dumps(response, ensure_ascii=False, indent=2))
+        print(json.dumps(response_json(args.question, args.mode, passages), ensure_ascii=False, indent=2))
     else:
         _print_passages(out, passages)
+    return 0
+
+
+def _eval_index(args, errors: Console) -> Path:
+    """The index to score: the seeds index (brought up to date), or a cached one for --corpus."""
+    if args.corpus is None:
+        _build(args, errors, rebuild=False)
+        return args.index
+    with _progress_bar(errors) as progress:
+        root, report = index_corpus(args.corpus, cache_root(), progress=progress)
+    _say(f"Indexed {args.corpus} into {root}: {report.summary()}" if report else f"Using the cached index {root}")
+    return root
+
+
+def _eval(args, out: Console, errors: Console) -> int:
+    if args.k < 1:
+        raise UsageError(f"--k must be at least 1 (got {args.k})")
+    modes = BUILT_MODES if args.mode == "all" else (check_mode(args.mode),)
+    questions = evaluate.load_questions(args.questions)
+    retriever = Retriever.open(_eval_index(args, errors))
+    results = {}
+    with _progress_bar(errors) as progress:
+        for mode in modes:
+            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress)
+    if args.json_out:
+        lines = [
+            json.dumps({"id": result.question.id, **response_json(result.question.question, mode, result.passages[: args.k])},
+                       ensure_ascii=False)
+            for mode, mode_results in results.items()
+            for result in mode_results
+        ]
+        if args.json_out == "-":
+            print("\n".join(lines))
+        else:
+            Path(args.json_out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    screen = errors if args.json_out == "-" else out
+    summaries = {mode: evaluate.summarize(mode_results) for mode, mode_results in results.items()}
+    title = f"{args.questions} over {args.corpus or args.seeds} ({len(questions)} questions)"
+    screen.print(report.metrics_table(summaries, title))
+    for mode, mode_results in results.items():
+        failed = evaluate.failures(mode_results)
+        if failed and args.show_failures:
+            screen.print(report.failures_table(mode, failed, args.show_failures))
+    if args.report:
+        written = report.write_report(args.report, summaries, title)
+        _say(f"Report written: {', '.join(map(str, written))}")
     return 0
 
 
@@ -148,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     # Wrapped for reading on a terminal; one line per passage when piped, for grep and friends.
-    out, errors = Console(soft_wrap=not sys.stdout.isatty()), Console(stderr=True)
+    piped = not sys.stdout.isatty()
+    out, errors = Console(soft_wrap=piped, width=160 if piped else None), Console(stderr=True)
     try:
         if args.command == "index":
             report = _build(args, errors, rebuild=args.rebuild)
@@ -156,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "ask":
             return _ask(args, out, errors)
+        if args.command == "eval":
+            return _eval(args, out, errors)
         parser.print_help()
         return 2
     except AssistantError as error:

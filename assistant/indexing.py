@@ -8,6 +8,8 @@ is cheap next to reading and analyzing text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +17,8 @@ from pathlib import Path
 from assistant import store
 from assistant.analysis import Analyzer
 from assistant.chunking import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article
-from assistant.errors import AssistantError
-from assistant.ingest import SEED_SUFFIXES, Article, SkippedFile, read_seed, scan_seeds
+from assistant.errors import AssistantError, UsageError
+from assistant.ingest import SEED_SUFFIXES, Article, SkippedFile, read_jsonl, read_seed, scan_seeds
 from assistant.lexical import LexicalIndex
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -137,3 +139,37 @@ def index_seeds(
     report.chunks = write_index(root, articles, analyzer, progress, reused)
     report.written = True
     return report
+
+
+def corpus_key(corpus: Path, analyzer: Analyzer) -> str:
+    """A content hash of a corpus (file bytes, or a folder's seed names and hashes) and settings."""
+    digest = hashlib.sha256(json.dumps(settings(analyzer), sort_keys=True).encode())
+    if corpus.is_dir():
+        for seed in scan_seeds(corpus, lambda warning: None):
+            digest.update(f"{seed.id}\0{seed.content_hash}\n".encode())
+    else:
+        with corpus.open("rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:24]
+
+
+def index_corpus(
+    corpus: Path, cache: Path, analyzer: Analyzer | None = None, progress: Progress = _no_progress
+) -> tuple[Path, IndexReport | None]:
+    """The index of a seeds-style folder or JSONL file, built into `cache` once per content hash.
+
+    Returns the index folder and the build report, or None when the cached index was reused.
+    """
+    analyzer = analyzer or Analyzer()
+    if not corpus.exists():
+        raise UsageError(f"corpus {corpus} does not exist")
+    root = cache / "corpora" / f"{corpus.stem}-{corpus_key(corpus, analyzer)}"
+    if store.exists(root):
+        return root, None
+    if corpus.is_dir():
+        return root, index_seeds(corpus, root, analyzer=analyzer, progress=progress)
+    articles = read_jsonl(corpus)
+    report = IndexReport(articles=len(articles), added=[article.id for article in articles], written=True)
+    report.chunks = write_index(root, articles, analyzer, progress)
+    return root, report

@@ -140,7 +140,8 @@ def read_seed(seed: SeedFile, warn: Warn) -> Article | None:
     return make_article(seed.id, text, str(seed.path), seed.content_hash)
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a bad line is an error naming it."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -160,7 +161,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
 def read_jsonl(path: Path) -> list[Article]:
     """Articles from a JSONL corpus of {"id", "text", "title"?, "date"?, "source"?} lines."""
     articles: dict[str, Article] = {}
-    for number, record in _jsonl_records(path):
+    for number, record in jsonl_records(path):
         doc_id, text = record.get("id"), record.get("text")
         if not isinstance(doc_id, (str, int)) or str(doc_id) == "":
             raise AssistantError(f"{path} line {number}: missing \"id\"")

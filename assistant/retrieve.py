@@ -97,3 +97,28 @@ class Retriever:
                 )
             )
         return passages
+
+
+def passage_json(passage: Passage) -> dict:
+    """A passage as DESIGN's JSON contract has it."""
+    return {
+        "rank": passage.rank,
+        "chunk_id": passage.chunk_id,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "source": passage.source,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "score": round(passage.score, 4),
+    }
+
+
+def response_json(question: str, mode: str, passages: list[Passage]) -> dict:
+    """The `ask --json` object. No answer is written yet, so the answer holds no text or citations."""
+    return {
+        "question": question,
+        "mode": mode,
+        "answer": {"text": None, "abstained": False, "citations": []},
+        "passages": [passage_json(passage) for passage in passages],
+    }

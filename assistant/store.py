@@ -39,7 +39,7 @@ class StoredIndex:
     articles: dict[str, Article]
     chunks: list[Chunk]
     lexical: LexicalIndex
-    path: Path  # the generation folder it was read from
+    path: Path | None = None  # the generation folder it was read from; None when built in memory
 
 
 def _sha256(path: Path) -> str:

@@ -120,3 +120,66 @@ def test_module_entry_point_in_a_real_process(built):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["passages"][0]["doc_id"] == KIBLAT
+
+
+TINY = [
+    {"id": "p1", "text": "Pasukan SDF merebut Raqqa pada Oktober setelah 400 anggota ISIS menyerah."},
+    {"id": "p2", "text": "Ribuan warga sipil melarikan diri dari Baghouz menuju kamp pengungsi."},
+    {"id": "p3", "text": "Harga cabai di pasar Jakarta naik tajam menjelang Lebaran."},
+]
+TINY_QUESTIONS = [
+    {"id": "t1", "question": "Berapa anggota ISIS yang menyerah di Raqqa?", "lang": "id", "answers": ["400"], "sources": ["p1"]},
+    {"id": "t2", "question": "Ke mana warga sipil Baghouz melarikan diri?", "lang": "id", "answers": ["kamp"], "sources": ["p2"]},
+    {"id": "t3", "question": "Siapa presiden pertama?", "lang": "id", "expect": "abstain"},
+]
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWS_ASSISTANT_CACHE", str(tmp_path / "cache"))
+    corpus, questions = tmp_path / "tiny.jsonl", tmp_path / "questions.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in TINY))
+    questions.write_text("".join(json.dumps(row) + "\n" for row in TINY_QUESTIONS))
+    return corpus, questions
+
+
+def test_eval_on_a_tiny_corpus_writes_json_and_report(tiny, tmp_path, capsys):
+    corpus, questions = tiny
+    argv = ["eval", "--corpus", str(corpus), "--questions", str(questions), "--json", str(tmp_path / "out.jsonl")]
+    code, out, err = run(capsys, *argv, "--report", str(tmp_path / "report"))
+    assert code == 0
+    assert f"Indexed {corpus}" in err and "3 articles" in err
+    table_row = next(line for line in out.splitlines() if "│ bm25" in line)
+    assert table_row.split("│")[3].strip() == "3" and table_row.split("│")[4].strip() == "1.000"  # n, R@1
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["t1", "t2", "t3"]
+    assert lines[0]["passages"][0]["doc_id"] == "p1" and set(lines[0]) == {"id", "question", "mode", "answer", "passages"}
+    assert {path.name for path in (tmp_path / "report").iterdir()} == {"report.svg", "report.html", "metrics.json"}
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["bm25"]["all"]["R@1"] == 1.0
+
+    code, _, err = run(capsys, *argv)
+    assert code == 0 and "Using the cached index" in err
+
+
+def test_eval_json_to_stdout_keeps_tables_on_stderr(tiny, capsys):
+    corpus, questions = tiny
+    code, out, err = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json", "-")
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["t1", "t2", "t3"]
+    assert "R@1" in err
+
+
+def test_eval_lists_failed_questions_with_what_came_instead(tiny, tmp_path, capsys):
+    corpus, _ = tiny
+    questions = tmp_path / "hard.jsonl"
+    questions.write_text(json.dumps({"id": "h1", "question": "harga cabai", "answers": ["400"], "sources": ["p1"]}) + "\n")
+    code, out, _ = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(questions))
+    assert code == 0 and "1 questions missed" in out and "h1" in out and "p3#0" in out
+
+
+def test_eval_missing_question_file_and_corpus(tiny, tmp_path, capsys):
+    corpus, questions = tiny
+    code, _, err = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(tmp_path / "none.jsonl"))
+    assert code == 2 and err.startswith("error: cannot read") and err.count("\n") == 1
+    code, _, err = run(capsys, "eval", "--corpus", str(tmp_path / "none.jsonl"), "--questions", str(questions))
+    assert code == 2 and err.strip() == f"error: corpus {tmp_path / 'none.jsonl'} does not exist"
