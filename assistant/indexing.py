@@ -14,12 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from assistant import store
 from assistant.analysis import Analyzer
 from assistant.chunking import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article
+from assistant.embeddings import DEFAULT_MODEL, Encoder
 from assistant.errors import AssistantError, UsageError
 from assistant.ingest import SEED_SUFFIXES, Article, SkippedFile, read_jsonl, read_seed, scan_seeds
 from assistant.lexical import LexicalIndex
+from assistant.vectors import VectorIndex
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -38,6 +42,7 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
     rebuilt: bool = False  # built from scratch although an index existed
+    encoded: int = 0  # passages embedded in this run (the rest were reused)
 
     def summary(self) -> str:
         counts = f"{self.articles} articles, {self.chunks} passages"
@@ -45,12 +50,40 @@ class IndexReport:
             return f"{counts} (up to date)"
         if self.rebuilt:
             return f"{counts} (rebuilt)"
-        return f"{counts} (+{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed)"
+        embedded = f"; {self.encoded} embedded" if self.encoded else ""
+        return f"{counts} (+{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed{embedded})"
 
 
 def settings(analyzer: Analyzer) -> dict:
     """Everything that decides the index's contents besides the texts; a change forces a rebuild."""
     return {"analyzer": analyzer.settings, "chunking": {"max_chars": MAX_CHARS, "overlap_sentences": OVERLAP_SENTENCES}}
+
+
+def embedding_settings(encoder: Encoder | None) -> dict | None:
+    """What the manifest records about the vectors; None for a lexical-only index."""
+    if encoder is None:
+        return None
+    return {"model": encoder.spec.id, "backend": encoder.backend, "fingerprint": encoder.fingerprint,
+            "dimension": encoder.dimension}
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _embed(chunks: list[Chunk], encoder: Encoder, previous: store.StoredIndex | None,
+           progress: Progress) -> tuple[VectorIndex, int]:
+    """Vectors for `chunks`, reusing the previous generation's for texts it already embedded."""
+    known: dict[str, np.ndarray] = {}
+    if previous and previous.dense and (previous.manifest.get("embedding") or {}).get("fingerprint") == encoder.fingerprint:
+        old = previous.dense.vectors()
+        known = {text_hash(chunk.text): old[position] for position, chunk in enumerate(previous.chunks)}
+    missing = list(dict.fromkeys(chunk.text for chunk in chunks if text_hash(chunk.text) not in known))
+    if missing:
+        fresh = encoder.encode_passages(missing, progress=lambda done, total: progress("encoding", done, total))
+        known.update(zip(map(text_hash, missing), fresh))
+    vectors = np.stack([known[text_hash(chunk.text)] for chunk in chunks]) if chunks else np.zeros((0, encoder.dimension), np.float32)
+    return VectorIndex.build(vectors), len(missing)
 
 
 def write_index(
@@ -59,8 +92,11 @@ def write_index(
     analyzer: Analyzer,
     progress: Progress = _no_progress,
     chunks_by_article: dict[str, list[Chunk]] | None = None,
-) -> int:
-    """Chunk (unless given), analyze and index `articles`, then write them as the live generation."""
+    encoder: Encoder | None = None,
+    previous: store.StoredIndex | None = None,
+) -> tuple[int, int]:
+    """Chunk (unless given), analyze, embed and index `articles`, then write them as the live
+    generation. Returns (passages, passages newly embedded)."""
     chunks_by_article = dict(chunks_by_article or {})
     for done, article in enumerate(articles, start=1):
         if article.id not in chunks_by_article:
@@ -72,13 +108,26 @@ def write_index(
         documents.append(analyzer.terms(chunk.text))
         if done % 256 == 0 or done == len(chunks):
             progress("analyzing", done, len(chunks))
+    dense, encoded = _embed(chunks, encoder, previous, progress) if encoder else (None, 0)
     manifest = {
         **settings(analyzer),
+        "embedding": embedding_settings(encoder),
         "counts": {"articles": len(articles), "chunks": len(chunks)},
         "sources": {a.id: {"path": a.source, "sha256": a.content_hash} for a in articles},
     }
-    store.write(root, manifest, articles, chunks, LexicalIndex.build(documents))
-    return len(chunks)
+    store.write(root, manifest, articles, chunks, LexicalIndex.build(documents), dense)
+    return len(chunks), encoded
+
+
+def check_model(manifest: dict, encoder: Encoder | None, root: Path) -> None:
+    """Refuse to mix vectors of two models (or two conversions of one) in an index."""
+    built = manifest.get("embedding")
+    if encoder and built and built["fingerprint"] != encoder.fingerprint:
+        model = "" if encoder.spec.id == DEFAULT_MODEL else f" --model {encoder.spec.id}"
+        raise AssistantError(
+            f"the index in {root} was built with the embedding model {built['model']} ({built['backend']}), "
+            f"not {encoder.spec.id} ({encoder.backend}); run `assistant index --rebuild{model}`"
+        )
 
 
 def _reusable(root: Path, analyzer: Analyzer, rebuild: bool) -> store.StoredIndex | None:
@@ -99,12 +148,16 @@ def index_seeds(
     rebuild: bool = False,
     analyzer: Analyzer | None = None,
     progress: Progress = _no_progress,
+    encoder: Encoder | None = None,
 ) -> IndexReport:
-    """Bring the index in `root` up to date with the seed files in `seeds`."""
+    """Bring the index in `root` up to date with the seed files in `seeds` (embedding passages
+    with `encoder`, or lexical-only without one)."""
     analyzer = analyzer or Analyzer()
     report = IndexReport()
     files = scan_seeds(seeds, report.warnings.append)
     previous = _reusable(root, analyzer, rebuild)
+    if previous:
+        check_model(previous.manifest, encoder, root)
     report.rebuilt = previous is None and store.exists(root)
     old_sources = previous.manifest["sources"] if previous else {}
     old_chunks: dict[str, list[Chunk]] = {}
@@ -133,17 +186,19 @@ def index_seeds(
     kept = {article.id for article in articles}
     report.removed = sorted(set(old_sources) - kept)
     report.articles = len(articles)
-    if previous and not (report.added or report.changed or report.removed):
+    same_vectors = previous and previous.manifest.get("embedding") == embedding_settings(encoder)
+    if same_vectors and not (report.added or report.changed or report.removed):
         report.chunks = len(previous.chunks)
         return report
-    report.chunks = write_index(root, articles, analyzer, progress, reused)
+    report.chunks, report.encoded = write_index(root, articles, analyzer, progress, reused, encoder, previous)
     report.written = True
     return report
 
 
-def corpus_key(corpus: Path, analyzer: Analyzer) -> str:
-    """A content hash of a corpus (file bytes, or a folder's seed names and hashes) and settings."""
-    digest = hashlib.sha256(json.dumps(settings(analyzer), sort_keys=True).encode())
+def corpus_key(corpus: Path, analyzer: Analyzer, model: str) -> str:
+    """A content hash of a corpus (file bytes, or a folder's seed names and hashes), the index
+    settings and the embedding model's fingerprint."""
+    digest = hashlib.sha256(json.dumps([settings(analyzer), model], sort_keys=True).encode())
     if corpus.is_dir():
         for seed in scan_seeds(corpus, lambda warning: None):
             digest.update(f"{seed.id}\0{seed.content_hash}\n".encode())
@@ -155,7 +210,11 @@ def corpus_key(corpus: Path, analyzer: Analyzer) -> str:
 
 
 def index_corpus(
-    corpus: Path, cache: Path, analyzer: Analyzer | None = None, progress: Progress = _no_progress
+    corpus: Path,
+    cache: Path,
+    analyzer: Analyzer | None = None,
+    progress: Progress = _no_progress,
+    encoder: Encoder | None = None,
 ) -> tuple[Path, IndexReport | None]:
     """The index of a seeds-style folder or JSONL file, built into `cache` once per content hash.
 
@@ -164,12 +223,14 @@ def index_corpus(
     analyzer = analyzer or Analyzer()
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")
-    root = cache / "corpora" / f"{corpus.stem}-{corpus_key(corpus, analyzer)}"
+    model = encoder.fingerprint if encoder else "lexical"
+    key = corpus_key(corpus, analyzer, model)
+    root = cache / "corpora" / f"{corpus.stem}-{key}"
     if store.exists(root):
         return root, None
     if corpus.is_dir():
-        return root, index_seeds(corpus, root, analyzer=analyzer, progress=progress)
+        return root, index_seeds(corpus, root, analyzer=analyzer, progress=progress, encoder=encoder)
     articles = read_jsonl(corpus)
     report = IndexReport(articles=len(articles), added=[article.id for article in articles], written=True)
-    report.chunks = write_index(root, articles, analyzer, progress)
+    report.chunks, report.encoded = write_index(root, articles, analyzer, progress, encoder=encoder)
     return root, report

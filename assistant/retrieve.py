@@ -7,12 +7,13 @@ from pathlib import Path
 
 from assistant import store
 from assistant.analysis import Analyzer
+from assistant.embeddings import Encoder
 from assistant.errors import AssistantError, UsageError
+from assistant.fusion import FUSION_DEPTH, fuse, lexical_evidence, lexical_weight
+from assistant.indexing import check_model
 from assistant.sentences import Span
 
 MODES = ("hybrid", "bm25", "dense")
-BUILT_MODES = ("bm25",)
-DEFAULT_MODE = "bm25"
 MAX_QUESTION_CHARS = 2000
 
 
@@ -48,33 +49,58 @@ def check_question(question: str) -> str:
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode not in BUILT_MODES:
-        raise UsageError(f"--mode {mode} needs the embeddings index, which is not built yet; use --mode bm25")
     return mode
 
 
 class Retriever:
     """Searches one loaded index; open it once and ask many questions."""
 
-    def __init__(self, index: store.StoredIndex, analyzer: Analyzer | None = None):
+    def __init__(self, index: store.StoredIndex, analyzer: Analyzer | None = None, encoder: Encoder | None = None):
         self.index = index
         self.analyzer = analyzer or Analyzer()
+        self.encoder = encoder
         if index.manifest.get("analyzer") != self.analyzer.settings:
             raise AssistantError("the index was built with other analyzer settings; run `assistant index --rebuild`")
+        if index.dense is not None and encoder is not None:
+            check_model(index.manifest, encoder, index.path)
 
     @classmethod
-    def open(cls, root: Path) -> Retriever:
-        return cls(store.read(root))
+    def open(cls, root: Path, encoder: Encoder | None = None) -> Retriever:
+        return cls(store.read(root), encoder=encoder)
 
-    def search(self, question: str, k: int = 5, mode: str = DEFAULT_MODE) -> list[Passage]:
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The modes this index supports, the default first."""
+        return MODES if self.index.dense is not None and self.encoder is not None else ("bm25",)
+
+    def rank(self, question: str, k: int, mode: str) -> list[tuple[int, float]]:
+        """(chunk position, score) pairs, best first."""
+        if mode not in self.modes:
+            raise UsageError(
+                f"--mode {mode} needs passage embeddings, and this index has none "
+                "(built with --no-dense); run `assistant index` to add them"
+            )
+        if mode == "bm25":
+            return self.index.lexical.top(self.analyzer.terms(question), k)
+        query = self.encoder.encode_query(question)
+        if mode == "dense":
+            return self.index.dense.top(query, k)
+        terms = self.analyzer.terms(question)
+        depth = max(k, FUSION_DEPTH)
+        return fuse(
+            self.index.lexical.top(terms, depth),
+            self.index.dense.top(query, depth),
+            lexical_weight(lexical_evidence(terms, self.index.lexical)),
+        )[:k]
+
+    def search(self, question: str, k: int = 5, mode: str | None = None) -> list[Passage]:
         question = check_question(question)
-        check_mode(mode)
+        mode = check_mode(mode or self.modes[0])
         if k < 1:
             raise UsageError(f"--k must be at least 1 (got {k})")
-        terms = self.analyzer.terms(question)
-        wanted = set(terms)
+        wanted = set(self.analyzer.terms(question))
         passages = []
-        for rank, (position, score) in enumerate(self.index.lexical.top(terms, k), start=1):
+        for rank, (position, score) in enumerate(self.rank(question, k, mode), start=1):
             chunk = self.index.chunks[position]
             article = self.index.articles[chunk.doc_id]
             matches = tuple(

@@ -13,7 +13,6 @@ and a crash at any moment leaves the previous generation live.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,8 +23,10 @@ from pathlib import Path
 
 from assistant.chunking import Chunk
 from assistant.errors import AssistantError
+from assistant.files import sha256_file
 from assistant.ingest import Article
 from assistant.lexical import LexicalIndex
+from assistant.vectors import VectorIndex
 
 FORMAT_VERSION = 1
 _CURRENT, _MANIFEST = "CURRENT", "manifest.json"
@@ -39,15 +40,8 @@ class StoredIndex:
     articles: dict[str, Article]
     chunks: list[Chunk]
     lexical: LexicalIndex
+    dense: VectorIndex | None = None  # None for a lexical-only index (`--no-dense`)
     path: Path | None = None  # the generation folder it was read from; None when built in memory
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -107,7 +101,14 @@ def exists(root: Path) -> bool:
     return generation is not None and (generation / _MANIFEST).is_file()
 
 
-def write(root: Path, manifest: dict, articles: list[Article], chunks: list[Chunk], lexical: LexicalIndex) -> Path:
+def write(
+    root: Path,
+    manifest: dict,
+    articles: list[Article],
+    chunks: list[Chunk],
+    lexical: LexicalIndex,
+    dense: VectorIndex | None = None,
+) -> Path:
     """Write a new generation and make it live; the previous one stays live until the switch."""
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -121,12 +122,12 @@ def write(root: Path, manifest: dict, articles: list[Article], chunks: list[Chun
             temporary / _CHUNKS,
             ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in chunks),
         )
-        files = [_ARTICLES, _CHUNKS, *lexical.save(temporary)]
+        files = [_ARTICLES, _CHUNKS, *lexical.save(temporary), *(dense.save(temporary) if dense else [])]
         manifest = {
             **manifest,
             "format": FORMAT_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "files": {name: _sha256(temporary / name) for name in files},
+            "files": {name: sha256_file(temporary / name) for name in files},
         }
         (temporary / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_folder(temporary)
@@ -170,7 +171,7 @@ def read(root: Path) -> StoredIndex:
     generation = live_generation(root)
     for name, checksum in manifest["files"].items():
         path = generation / name
-        if not path.is_file() or _sha256(path) != checksum:
+        if not path.is_file() or sha256_file(path) != checksum:
             raise AssistantError(f"the index in {root} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
     try:
         articles = {
@@ -183,6 +184,7 @@ def read(root: Path) -> StoredIndex:
             for row in _read_jsonl(generation / _CHUNKS)
         ]
         lexical = LexicalIndex.load(generation)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        dense = VectorIndex.load(generation) if VectorIndex.present(generation) else None
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise AssistantError(f"the index in {root} is damaged ({error}); {_REBUILD_HINT}") from None
-    return StoredIndex(manifest, articles, chunks, lexical, generation)
+    return StoredIndex(manifest, articles, chunks, lexical, dense, generation)

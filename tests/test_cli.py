@@ -22,10 +22,10 @@ def run(capsys, *argv):
 
 def test_index_prints_what_it_did(seeds, tmp_path, capsys):
     index = str(tmp_path / "index")
-    code, out, _ = run(capsys, "index", "--seeds", str(seeds), "--index", index)
+    code, out, _ = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", index)
     assert code == 0 and out.startswith("3 articles, ") and "(+3 added, 0 changed, 0 removed)" in out
     (seeds / "baru.txt").write_text("Warga Baghouz melarikan diri pada malam hari.\n", encoding="utf-8")
-    code, out, _ = run(capsys, "index", "--seeds", str(seeds), "--index", index)
+    code, out, _ = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", index)
     assert code == 0 and out.startswith("4 articles, ") and "(+1 added, 0 changed, 0 removed)" in out
 
 
@@ -59,7 +59,7 @@ def test_ask_human_output_cites_title_date_and_file_line(built, capsys):
 
 def test_ask_builds_a_missing_index_first_and_says_so(seeds, tmp_path, capsys):
     index = tmp_path / "index"
-    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--seeds", str(seeds), "--index", str(index))
+    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--no-dense", "--seeds", str(seeds), "--index", str(index))
     assert code == 0
     assert "No index in" in err and "building it from" in err and "3 articles" in err
     assert store.exists(index) and "[1]" in out
@@ -69,7 +69,7 @@ def test_ask_builds_a_missing_index_first_and_says_so(seeds, tmp_path, capsys):
     "argv, code, message",
     [
         (["ask", ""], 2, "error: the question is empty"),
-        (["ask", "isis", "--mode", "dense"], 2, "error: --mode dense needs the embeddings index"),
+        (["ask", "isis", "--mode", "dense"], 2, "error: --mode dense needs passage embeddings, and this index has none"),
         (["ask", "isis", "--mode", "fuzzy"], 2, "error: argument --mode: invalid choice: 'fuzzy'"),
         (["ask", "isis", "--k", "lima"], 2, "error: argument --k: invalid int value: 'lima'"),
         (["ask", "isis", "--k", "-1"], 2, "error: --k must be at least 1"),
@@ -91,7 +91,7 @@ def test_empty_seeds_folder_keeps_the_existing_index(built, tmp_path, capsys):
     _, index = built
     generation = store.live_generation(index)
     (tmp_path / "empty").mkdir()
-    code, _, err = run(capsys, "index", "--seeds", str(tmp_path / "empty"), "--index", str(index))
+    code, _, err = run(capsys, "index", "--no-dense", "--seeds", str(tmp_path / "empty"), "--index", str(index))
     assert code == 1 and err.startswith("error: no readable articles in") and err.count("\n") == 1
     assert store.live_generation(index) == generation
 
@@ -99,7 +99,7 @@ def test_empty_seeds_folder_keeps_the_existing_index(built, tmp_path, capsys):
 def test_warnings_name_the_bad_file_and_the_build_goes_on(built, capsys):
     seeds, index = built
     (seeds / "rusak.txt").write_bytes(b"\x00\x01\x02" * 100)
-    code, out, err = run(capsys, "index", "--seeds", str(seeds), "--index", str(index))
+    code, out, err = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", str(index))
     assert code == 0 and "warning:" in err and "rusak.txt: binary file" in err
     assert out.startswith("3 articles")
 
@@ -145,7 +145,7 @@ def tiny(tmp_path, monkeypatch):
 
 def test_eval_on_a_tiny_corpus_writes_json_and_report(tiny, tmp_path, capsys):
     corpus, questions = tiny
-    argv = ["eval", "--corpus", str(corpus), "--questions", str(questions), "--json", str(tmp_path / "out.jsonl")]
+    argv = ["eval", "--no-dense", "--corpus", str(corpus), "--questions", str(questions), "--json", str(tmp_path / "out.jsonl")]
     code, out, err = run(capsys, *argv, "--report", str(tmp_path / "report"))
     assert code == 0
     assert f"Indexed {corpus}" in err and "3 articles" in err
@@ -163,7 +163,7 @@ def test_eval_on_a_tiny_corpus_writes_json_and_report(tiny, tmp_path, capsys):
 
 def test_eval_json_to_stdout_keeps_tables_on_stderr(tiny, capsys):
     corpus, questions = tiny
-    code, out, err = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json", "-")
+    code, out, err = run(capsys, "eval", "--no-dense", "--corpus", str(corpus), "--questions", str(questions), "--json", "-")
     assert code == 0
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["t1", "t2", "t3"]
     assert "R@1" in err
@@ -173,13 +173,27 @@ def test_eval_lists_failed_questions_with_what_came_instead(tiny, tmp_path, caps
     corpus, _ = tiny
     questions = tmp_path / "hard.jsonl"
     questions.write_text(json.dumps({"id": "h1", "question": "harga cabai", "answers": ["400"], "sources": ["p1"]}) + "\n")
-    code, out, _ = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(questions))
+    code, out, _ = run(capsys, "eval", "--no-dense", "--corpus", str(corpus), "--questions", str(questions))
     assert code == 0 and "1 questions missed" in out and "h1" in out and "p3#0" in out
 
 
 def test_eval_missing_question_file_and_corpus(tiny, tmp_path, capsys):
     corpus, questions = tiny
-    code, _, err = run(capsys, "eval", "--corpus", str(corpus), "--questions", str(tmp_path / "none.jsonl"))
+    code, _, err = run(capsys, "eval", "--no-dense", "--corpus", str(corpus), "--questions", str(tmp_path / "none.jsonl"))
     assert code == 2 and err.startswith("error: cannot read") and err.count("\n") == 1
-    code, _, err = run(capsys, "eval", "--corpus", str(tmp_path / "none.jsonl"), "--questions", str(questions))
+    code, _, err = run(capsys, "eval", "--no-dense", "--corpus", str(tmp_path / "none.jsonl"), "--questions", str(questions))
     assert code == 2 and err.strip() == f"error: corpus {tmp_path / 'none.jsonl'} does not exist"
+
+
+def test_english_question_in_the_default_hybrid_mode(seeds, tmp_path, capsys):
+    index = str(tmp_path / "index")
+    code, out, err = run(capsys, "index", "--seeds", str(seeds), "--index", index)
+    chunks = out.split()[2]
+    assert code == 0 and f"{chunks} embedded)" in out
+    code, out, _ = run(capsys, "ask", "how many ISIS members surrendered in Raqqa?", "--json", "--seeds", str(seeds), "--index", index)
+    response = json.loads(out)
+    assert code == 0 and response["mode"] == "hybrid"
+    top = response["passages"][0]
+    assert top["doc_id"] == KIBLAT and ("400 anggota" in top["text"] or "400 militan" in top["text"])
+    code, _, err = run(capsys, "ask", "isis", "--model", str(tmp_path), "--seeds", str(seeds), "--index", index)
+    assert code == 1 and "is not a sentence-transformers model folder" in err

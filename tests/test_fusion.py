@@ -1,0 +1,37 @@
+import pytest
+
+from assistant.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
+from assistant.lexical import LexicalIndex
+
+BM25 = [(1, 9.0), (2, 5.0), (3, 1.0)]
+DENSE = [(3, 0.91), (4, 0.90), (1, 0.70)]
+
+
+def order(ranking):
+    return [position for position, _ in ranking]
+
+
+def test_weight_one_follows_bm25_and_zero_follows_dense():
+    assert order(fuse(BM25, DENSE, 1.0))[:3] == [1, 2, 3]
+    assert order(fuse(BM25, DENSE, 0.0))[:3] == [3, 4, 1]
+
+
+def test_convex_scores_are_normalised_per_list():
+    fused = dict(fuse(BM25, DENSE, 0.5))
+    assert fused[1] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)  # best in BM25, last in dense
+    assert fused[3] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    assert fused[4] == pytest.approx(0.5 * (0.90 - 0.70) / 0.21)
+
+
+def test_rrf_rewards_agreement():
+    assert order(reciprocal_rank_fusion(BM25, DENSE))[:2] == [1, 3]
+
+
+def test_lexical_evidence_is_the_share_of_idf_mass_the_corpus_holds():
+    index = LexicalIndex.build([["isis", "raqqa"], ["baghouz", "sipil"], ["isis", "serah"]])
+    assert lexical_evidence(["raqqa", "serah"], index) == pytest.approx(1.0)
+    assert lexical_evidence(["how", "surrendered"], index) == 0.0
+    partial = lexical_evidence(["raqqa", "surrendered"], index)
+    assert 0.0 < partial < 1.0
+    assert lexical_evidence([], index) == 0.0
+    assert lexical_weight(1.0) > lexical_weight(partial) > lexical_weight(0.0) == 0.0
