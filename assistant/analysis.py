@@ -58,13 +58,13 @@ class Analyzer:
     @property
     def settings(self) -> dict:
         """What the manifest records: an index is only valid for the analyzer that built it."""
-        return {"name": "indonesian-v1", **asdict(self), "stopword_languages": list(self.stopword_languages)}
+        return {"name": "indonesian-v2", **asdict(self), "stopword_languages": list(self.stopword_languages)}
 
     def tokens(self, text: str) -> list[Token]:
         dropped = _dropped(self.stopword_languages)
         found = []
         for match in _TOKEN.finditer(text):
-            term = match.group().lower().replace("’", "'")
+            term = match.group().lower().replace("’", "'").removesuffix("'s")  # English possessive
             if term in dropped:
                 continue
             if self.stem and term.isalpha():
@@ -74,3 +74,12 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         return [token.term for token in self.tokens(text)]
+
+
+def detect_language(text: str) -> str:
+    """ "en" or "id", by which language's function words the text uses more (ties: Indonesian,
+    the archive's language)."""
+    words = re.findall(r"\w+", text.lower())
+    english = sum(word in stopwords("en") for word in words)
+    indonesian = sum(word in stopwords("id") for word in words)
+    return "en" if english > indonesian else "id"

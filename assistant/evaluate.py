@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer import Answer, answer
 from assistant.errors import AssistantError
 from assistant.ingest import jsonl_records
 from assistant.retrieve import Passage, Retriever
@@ -37,7 +38,8 @@ class Question:
 class Result:
     question: Question
     passages: list[Passage]
-    latency_ms: float
+    latency_ms: float  # retrieval and answer
+    answer: Answer | None = None
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -116,6 +118,23 @@ def question_metrics(result: Result) -> dict[str, float]:
     metrics["nDCG@10"] = ndcg(doc_ids, question.sources)
     if question.answers:
         metrics.update({f"hit@{k}": answer_hit(texts, question.answers, k) for k in HIT_KS})
+        if result.answer is not None:
+            written = result.answer.text or ""
+            metrics["answer acc"] = float(not result.answer.abstained and contains_answer(written, question.answers))
+    return metrics
+
+
+def abstain_metrics(results: Sequence[Result]) -> dict[str, float]:
+    """Precision and recall of abstaining, over questions that have an answer object."""
+    answered = [r for r in results if r.answer is not None]
+    abstained = [r for r in answered if r.answer.abstained]
+    expected = [r for r in answered if r.question.expect == "abstain"]
+    correct = [r for r in abstained if r.question.expect == "abstain"]
+    metrics = {}
+    if abstained:
+        metrics["abstain P"] = len(correct) / len(abstained)
+    if expected:
+        metrics["abstain R"] = len(correct) / len(expected)
     return metrics
 
 
@@ -133,6 +152,7 @@ def summarize(results: Sequence[Result]) -> dict[str, dict[str, float]]:
         for name in answerable[0] if answerable else ():
             values = [metrics[name] for metrics in answerable if name in metrics]
             row[name] = sum(values) / len(values)
+        row.update(abstain_metrics(members))
         latencies = sorted(r.latency_ms for r in members)
         row["p50 ms"] = statistics.median(latencies)
         row["p95 ms"] = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
@@ -158,12 +178,15 @@ def run(
     mode: str,
     k: int = DEPTH,
     progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+    answers: bool = True,
 ) -> list[Result]:
-    """Ask every question; at least DEPTH passages are retrieved so @10 metrics are defined."""
+    """Ask every question (and answer it, unless `answers` is off); at least DEPTH passages are
+    retrieved so @10 metrics are defined."""
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
         passages = retriever.search(question.question, k=max(k, DEPTH), mode=mode)
-        results.append(Result(question, passages, (time.perf_counter() - started) * 1000))
+        written = answer(question.question, passages, retriever) if answers else None
+        results.append(Result(question, passages, (time.perf_counter() - started) * 1000, written))
         progress(f"eval {mode}", done, len(questions))
     return results

@@ -156,3 +156,15 @@ def extract(text: str, blocks: tuple[Span, ...]) -> Metadata:
         outlet=dateline_outlet,
         headline=headline,
     )
+
+
+def display_date(date: str | None) -> str:
+    """An ISO date (or year-less "--MM-DD") for people: "13 Feb 2019", "17 Oct (year not given)"."""
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    if not date:
+        return "undated"
+    if date.startswith("--"):
+        month, day = date[2:].split("-")
+        return f"{int(day)} {months[int(month) - 1]} (year not given)"
+    year, month, day = date.split("-")
+    return f"{int(day)} {months[int(month) - 1]} {year}"

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from assistant.evaluate import Result, question_metrics
 
-METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5")
+METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5", "answer acc", "abstain P", "abstain R")
 _BAR_WIDTH = 30
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 

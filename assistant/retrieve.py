@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from assistant import store
 from assistant.analysis import Analyzer
@@ -63,6 +66,7 @@ class Retriever:
             raise AssistantError("the index was built with other analyzer settings; run `assistant index --rebuild`")
         if index.dense is not None and encoder is not None:
             check_model(index.manifest, encoder, index.path)
+        self._query_vectors = lru_cache(maxsize=128)(encoder.encode_query) if encoder else None
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder | None = None) -> Retriever:
@@ -82,7 +86,7 @@ class Retriever:
             )
         if mode == "bm25":
             return self.index.lexical.top(self.analyzer.terms(question), k)
-        query = self.encoder.encode_query(question)
+        query = self.query_vector(question)
         if mode == "dense":
             return self.index.dense.top(query, k)
         terms = self.analyzer.terms(question)
@@ -92,6 +96,29 @@ class Retriever:
             self.index.dense.top(query, depth),
             lexical_weight(lexical_evidence(terms, self.index.lexical)),
         )[:k]
+
+    def query_vector(self, question: str) -> np.ndarray | None:
+        """The question's embedding (computed once per question), or None without embeddings."""
+        if self._query_vectors is None or self.index.dense is None:
+            return None
+        return self._query_vectors(question)
+
+    def evidence(self, question: str) -> float:
+        """How much of the question's IDF mass the archive contains (see `fusion.lexical_evidence`)."""
+        return lexical_evidence(self.analyzer.terms(question), self.index.lexical)
+
+    def best_dense_score(self, query: np.ndarray | None) -> float | None:
+        """The cosine of the passage closest in meaning to the question, anywhere in the archive."""
+        if query is None:
+            return None
+        best = self.index.dense.top(query, 1)
+        return best[0][1] if best else 0.0
+
+    def similarities(self, query: np.ndarray | None, texts: list[str]) -> np.ndarray:
+        """Cosine of each text to the question; zeros without embeddings."""
+        if query is None or not texts:
+            return np.zeros(len(texts))
+        return self.encoder.encode_passages(texts) @ query
 
     def search(self, question: str, k: int = 5, mode: str | None = None) -> list[Passage]:
         question = check_question(question)
@@ -137,14 +164,4 @@ def passage_json(passage: Passage) -> dict:
         "end": passage.end,
         "text": passage.text,
         "score": round(passage.score, 4),
-    }
-
-
-def response_json(question: str, mode: str, passages: list[Passage]) -> dict:
-    """The `ask --json` object. No answer is written yet, so the answer holds no text or citations."""
-    return {
-        "question": question,
-        "mode": mode,
-        "answer": {"text": None, "abstained": False, "citations": []},
-        "passages": [passage_json(passage) for passage in passages],
     }

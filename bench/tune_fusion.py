@@ -9,25 +9,17 @@ are computed once; fusion variants are then scored offline.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from assistant import evaluate
-from assistant.cache import cache_root
-from assistant.embeddings import Encoder, resolve
 from assistant.fusion import FUSION_DEPTH, fuse, lexical_evidence, reciprocal_rank_fusion
-from assistant.indexing import index_corpus
 from assistant.retrieve import Retriever
 
-REPO = Path(__file__).resolve().parent.parent
-FACQA = REPO.parent / "shared" / "bench" / "facqa"
+from common import default_encoder, questions, retrievers
 
 
-def candidates(retriever: Retriever, questions):
+def candidates(retriever: Retriever, batch):
     """Per question: (question, BM25 ranking, dense ranking, lexical evidence in [0, 1])."""
     rows = []
-    for question in questions:
-        if question.expect != "answer":
-            continue
+    for question in batch:
         terms = retriever.analyzer.terms(question.question)
         rows.append((
             question,
@@ -51,16 +43,12 @@ def score(retriever: Retriever, rows, rank) -> tuple[float, float]:
 
 
 def main() -> None:
-    encoder = Encoder(resolve(None, cache_root(), print), notify=print)
-    facqa_root, _ = index_corpus(FACQA / "passages.jsonl", cache_root(), encoder=encoder)
-    seeds_root, _ = index_corpus(REPO / "seeds", cache_root(), encoder=encoder)
-    facqa, seeds = Retriever.open(facqa_root, encoder), Retriever.open(seeds_root, encoder)
-    seed_questions = evaluate.load_questions(REPO / "eval" / "questions.jsonl")
+    facqa, seeds = retrievers(default_encoder())
     sets = {
-        "FacQA train": (facqa, candidates(facqa, evaluate.load_questions(FACQA / "questions-train.jsonl"))),
-        "FacQA valid": (facqa, candidates(facqa, evaluate.load_questions(FACQA / "questions-valid.jsonl"))),
-        "seeds en": (seeds, candidates(seeds, [q for q in seed_questions if q.lang == "en"])),
-        "seeds id": (seeds, candidates(seeds, [q for q in seed_questions if q.lang == "id"])),
+        "FacQA train": (facqa, candidates(facqa, questions("train"))),
+        "FacQA valid": (facqa, candidates(facqa, questions("valid"))),
+        "seeds en": (seeds, candidates(seeds, questions("en"))),
+        "seeds id": (seeds, candidates(seeds, questions("id"))),
     }
     variants = {
         "bm25": lambda lexical, dense, evidence: list(lexical),

@@ -25,4 +25,4 @@ def test_token_spans_point_at_the_original_words():
 
 
 def test_settings_name_what_decides_the_terms():
-    assert Analyzer().settings == {"name": "indonesian-v1", "stopword_languages": ["id", "en"], "stem": True}
+    assert Analyzer().settings == {"name": "indonesian-v2", "stopword_languages": ["id", "en"], "stem": True}

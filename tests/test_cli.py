@@ -36,7 +36,9 @@ def test_ask_json_follows_the_contract(built, capsys):
     response = json.loads(out)
     assert set(response) == {"question", "mode", "answer", "passages"}
     assert response["question"] == CANONICAL_QUESTION and response["mode"] == "bm25"
-    assert response["answer"] == {"text": None, "abstained": False, "citations": []}
+    written = response["answer"]
+    assert written["abstained"] is False and "400" in written["text"]
+    assert written["citations"] == [response["passages"][0]["chunk_id"]] and written["text"].endswith(" [1]")
     assert len(response["passages"]) == 3
     top = response["passages"][0]
     assert set(top) == {"rank", "chunk_id", "doc_id", "title", "source", "start", "end", "text", "score"}

@@ -118,3 +118,16 @@ def test_an_index_built_with_another_model_is_refused(dense_index, encoder):
         Retriever.open(dense_index, other)
     with pytest.raises(AssistantError, match="--rebuild"):
         index_seeds(SEEDS, dense_index, encoder=other)
+
+
+def test_a_local_model_keeps_its_identity_after_the_int8_export(tmp_path):
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]")
+    (folder / "config.json").write_text("{}")
+    before = resolve(str(folder), tmp_path / "cache")
+    (folder / "onnx").mkdir()
+    (folder / "onnx" / "model_qint8_avx512_vnni.onnx").write_bytes(b"exported later")
+    assert resolve(str(folder), tmp_path / "cache").fingerprint == before.fingerprint
+    (folder / "config.json").write_text('{"hidden_size": 768}')
+    assert resolve(str(folder), tmp_path / "cache").fingerprint != before.fingerprint
