@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 QUESTION ?= berapa anggota ISIS yang menyerahkan diri di Raqqah?
 
-.PHONY: run test bench install
+.PHONY: run ask test bench install
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,6 +16,9 @@ install: $(VENV)/.installed
 
 run: install
 	$(VENV)/bin/assistant index
+	$(VENV)/bin/assistant
+
+ask: install
 	$(VENV)/bin/assistant ask "$(QUESTION)"
 
 test: install

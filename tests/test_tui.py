@@ -74,8 +74,7 @@ def test_off_topic_question_gets_the_abstain_message_and_no_sources(archive):
 def test_selecting_a_citation_opens_the_article_at_the_passage(archive):
     async def scenario(pilot):
         card = await ask(pilot, CANONICAL)
-        card.query_one(OptionList).focus()
-        await pilot.press("down", "enter")
+        await pilot.press("ctrl+s", "down", "enter")  # to the sources, the second one, open it
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ArticleScreen))
         await pilot.pause()
         area = pilot.app.screen.query_one(TextArea)
@@ -99,6 +98,7 @@ def test_history_mode_toggle_copy_and_new_chat(archive):
         assert "[1]" in pilot.app.clipboard and f"{KIBLAT}.txt" in pilot.app.clipboard
         await pilot.press("ctrl+n")
         assert not pilot.app.screen.query(AnswerCard)
+        assert pilot.app.focused is pilot.app.screen.query_one(HistoryInput)
 
     run(AssistantApp(archive), scenario)
 

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from assistant.ingest import Article
@@ -23,6 +23,11 @@ WELCOME = (
 
 class ChatScreen(Screen):
     """The conversation: questions, answers with sources, the question box and a status line."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "focus_sources", "Sources"),
+        Binding("escape", "focus_question", "Question", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,6 +64,21 @@ class ChatScreen(Screen):
         log = self.query_one("#log", VerticalScroll)
         log.remove_children()
         log.mount(Static(WELCOME, classes="welcome"))
+        self.action_focus_question()
+
+    def action_focus_question(self) -> None:
+        self.query_one(HistoryInput).focus()
+
+    def action_focus_sources(self) -> None:
+        """Move to the latest answer's sources: ↑/↓ to choose, enter to read the article."""
+        card = self.latest_card()
+        sources = card.query(OptionList) if card else []
+        if sources:
+            sources.first().focus()
+            sources.first().highlighted = sources.first().highlighted or 0
+            card.scroll_visible()
+        else:
+            self.app.notify("No sources to open yet.", severity="warning")
 
     def latest_card(self) -> AnswerCard | None:
         cards = [card for card in self.query(AnswerCard) if card.answer is not None]
