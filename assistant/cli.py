@@ -17,15 +17,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from assistant import evaluate, report
+from assistant.answer import Answer, response_json
+from assistant.archive import Archive
 from assistant.cache import cache_root
+from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from assistant.errors import AssistantError, UsageError
 from assistant.indexing import IndexReport, index_corpus
 from assistant.metadata import display_date
-from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
-from assistant.answer import Answer, response_json
-from assistant.archive import Archive
 from assistant.retrieve import MODES, Passage, Retriever, check_mode
-
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import itertools
 
+from common import default_encoder, questions, retrievers
+
 from assistant import evaluate
 from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates
 from assistant.retrieve import Retriever
-
-from common import default_encoder, questions, retrievers
 
 
 def question_candidates(retriever: Retriever, batch):

@@ -9,11 +9,11 @@ are computed once; fusion variants are then scored offline.
 
 from __future__ import annotations
 
+from common import default_encoder, questions, retrievers
+
 from assistant import evaluate
 from assistant.fusion import FUSION_DEPTH, fuse, lexical_evidence, reciprocal_rank_fusion
 from assistant.retrieve import Retriever
-
-from common import default_encoder, questions, retrievers
 
 
 def candidates(retriever: Retriever, batch):

@@ -1,10 +1,10 @@
 import pytest
+from conftest import KIBLAT, SEEDS
 
 from assistant.analysis import detect_language
 from assistant.answer import answer, question_kind, typed_span
 from assistant.indexing import index_seeds
 from assistant.retrieve import Retriever
-from conftest import KIBLAT, SEEDS
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
 import pytest
+from conftest import FACQA, KIBLAT, SEEDS
+from test_ingest import BOILERPLATE
 
 from assistant.chunking import MAX_CHARS, chunk_article, pack
 from assistant.ingest import make_article, read_jsonl, read_seed, scan_seeds
-from conftest import FACQA, KIBLAT, SEEDS
-from test_ingest import BOILERPLATE
 
 
 @pytest.fixture(scope="module")

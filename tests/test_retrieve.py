@@ -1,8 +1,8 @@
 import pytest
+from conftest import CANONICAL_QUESTION, KIBLAT
 
 from assistant.errors import UsageError
 from assistant.retrieve import Retriever
-from conftest import CANONICAL_QUESTION, KIBLAT
 
 
 @pytest.fixture

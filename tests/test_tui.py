@@ -4,6 +4,7 @@ import asyncio
 import threading
 
 import pytest
+from conftest import KIBLAT
 from textual.widgets import Markdown, OptionList, TextArea
 
 from assistant.archive import Archive
@@ -11,7 +12,6 @@ from assistant.indexing import index_seeds
 from assistant.tui import AssistantApp
 from assistant.tui.screens import ArticleScreen
 from assistant.tui.widgets import AnswerCard, HistoryInput
-from conftest import KIBLAT
 
 CANONICAL = "how many ISIS members surrendered in Raqqa?"
 
