@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
-    ask = commands.add_parser("ask", parents=[paths], help="ask a question, print cited passages")
+    ask = commands.add_parser("ask", parents=[paths], help="ask a question: the answer and its cited passages")
     ask.add_argument("question")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
@@ -206,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     try:
         if args.command == "index":
-            report = _build(_archive(args), errors, rebuild=args.rebuild)
-            print(report.summary())
+            built = _build(_archive(args), errors, rebuild=args.rebuild)
+            print(built.summary())
             return 0
         if args.command == "ask":
             return _ask(args, out, errors)
