@@ -16,7 +16,7 @@ from assistant.answer import Answer, answer
 from assistant.cache import cache_root
 from assistant.embeddings import DEFAULT_BACKEND, Encoder, resolve
 from assistant.errors import AssistantError
-from assistant.indexing import IndexReport, Progress, index_seeds
+from assistant.indexing import IndexReport, Progress, index_seeds, no_progress
 from assistant.retrieve import Passage, Retriever
 
 
@@ -55,7 +55,7 @@ class Archive:
         """Bring the index up to date with the seeds folder (from scratch with `rebuild`)."""
         encoder = self.encoder(None if rebuild else self.manifest(), building=True)
         report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
-                             **({"progress": progress} if progress else {}))
+                             progress=progress or no_progress)
         self._retriever = None
         return report
 

@@ -28,7 +28,7 @@ from assistant.vectors import VectorIndex
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
@@ -90,7 +90,7 @@ def write_index(
     root: Path,
     articles: list[Article],
     analyzer: Analyzer,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     chunks_by_article: dict[str, list[Chunk]] | None = None,
     encoder: Encoder | None = None,
     previous: store.StoredIndex | None = None,
@@ -147,7 +147,7 @@ def index_seeds(
     root: Path,
     rebuild: bool = False,
     analyzer: Analyzer | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     encoder: Encoder | None = None,
 ) -> IndexReport:
     """Bring the index in `root` up to date with the seed files in `seeds` (embedding passages
@@ -213,7 +213,7 @@ def index_corpus(
     corpus: Path,
     cache: Path,
     analyzer: Analyzer | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     encoder: Encoder | None = None,
 ) -> tuple[Path, IndexReport | None]:
     """The index of a seeds-style folder or JSONL file, built into `cache` once per content hash.

@@ -105,11 +105,9 @@ class AssistantApp(App):
         self.mode = self.mode or mode
         self.status = "ready"
 
-    def ask(self, question: str, card: AnswerCard) -> None:
-        self._answer(question, card)
-
     @work(thread=True, group="ask")
-    def _answer(self, question: str, card: AnswerCard) -> None:
+    def ask(self, question: str, card: AnswerCard) -> None:
+        """Answer in a worker thread, waiting for the model if it is still loading."""
         if not self.ready.is_set():
             self.call_from_thread(setattr, self, "status", "Waiting for the model to load…")
             self.ready.wait()
