@@ -58,8 +58,10 @@ _TITLES = (
 # after a title ("juru bicara … Kolonel Riyan Dillon") beats any capitalised run.
 CANDIDATES: dict[str, list[tuple[re.Pattern, float]]] = {
     "number": [
-        (re.compile(r"(?<![\d/])\b\d+(?:[.,]\d+)*\b(?![/\d])(?:\s+(?!(?:19|20)\d\d)[a-z]+){0,2}"), 1.0),
+        # a year ("pada 2014") is a date, not a figure: it only counts when nothing else does
+        (re.compile(r"(?<![\d/])\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b(?![/\d])(?:\s+[a-z]+){0,2}"), 1.0),
         (re.compile(rf"\b(?:{_NUMBER_WORDS})\b(?:\s+(?:{_NUMBER_WORDS}))*(?:\s+[a-z]+){{0,2}}", re.I), 0.6),
+        (re.compile(r"\b(?:19|20)\d\d\b"), 0.2),
     ],
     "date": [
         (re.compile(rf"\b(?:(?:{_WEEKDAYS}),?\s*)?\(?\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\)?", re.I), 1.0),
@@ -69,6 +71,8 @@ CANDIDATES: dict[str, list[tuple[re.Pattern, float]]] = {
     ],
     "person": [
         (re.compile(rf"(?i:{_TITLES})(?:\s+(?:[a-z]+|[A-Z]{{2,}})){{0,3}}\s+(?:[A-Z][a-z]+\s+)?({_NAME})"), 1.0),
+        # the agent of an Indonesian passive: "ditengahi oleh para ketua suku setempat"
+        (re.compile(r"\bdi\w+\s+oleh\s+((?:para\s+)?\w+(?:\s+[a-z]\w*){0,2})"), 0.8),
         (re.compile(rf"(?<=\s)({_NAME})"), 0.6),
     ],
     "place": [

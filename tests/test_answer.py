@@ -85,3 +85,11 @@ def test_off_topic_questions_are_abstained_in_their_language(retriever, question
     result = answer(question, retriever.search(question, k=5), retriever)
     assert result.abstained and result.text is None and result.message == message
     assert result.json() == {"text": None, "abstained": True, "citations": []}
+
+
+def test_a_year_is_a_weak_figure_and_the_passive_agent_answers_who():
+    span, strength = typed_span("kurang dari empat kilometer persegi sejak 2014", "number", [])
+    assert strength == 0.6 and span == (12, 35)
+    sentence = "Negosiasi yang ditengahi oleh para ketua suku setempat menghasilkan kesepakatan."
+    span, _ = typed_span(sentence, "person", [])
+    assert sentence[span[0] : span[1]] == "para ketua suku setempat"
