@@ -145,13 +145,9 @@ def _in_headline(text: str, highlight: Span | None, title: str) -> float:
 
 def _word_overlap(question_terms: set[str], tokens, lexical: LexicalIndex) -> float:
     """The IDF-weighted share of the question's terms that the sentence contains."""
-    def idf(term: str) -> float:
-        row = lexical.vocabulary.get(term)
-        return float(lexical.idf[row]) if row is not None else float(lexical.idf.max(initial=1.0))
-
-    total = sum(idf(term) for term in question_terms)
+    total = sum(lexical.term_idf(term) for term in question_terms)
     present = {token.term for token in tokens} & question_terms
-    return sum(idf(term) for term in present) / total if total else 0.0
+    return sum(lexical.term_idf(term) for term in present) / total if total else 0.0
 
 
 def named_terms(question: str, analyzer: Analyzer) -> list[str]:

@@ -31,10 +31,8 @@ def lexical_evidence(terms: Sequence[str], lexical: LexicalIndex) -> float:
     lacks counts as if it were as rare as the rarest indexed term."""
     if not terms or not lexical.vocabulary:
         return 0.0
-    rarest = float(lexical.idf.max())
-    rows = [lexical.vocabulary.get(term) for term in terms]
-    found = sum(float(lexical.idf[row]) for row in rows if row is not None)
-    total = found + rarest * sum(row is None for row in rows)
+    found = sum(lexical.term_idf(term) for term in terms if term in lexical.vocabulary)
+    total = sum(lexical.term_idf(term) for term in terms)
     return found / total if total > 0 else 0.0
 
 

@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,15 @@ class LexicalIndex:
     @property
     def size(self) -> int:
         return self.weights.shape[1]
+
+    @cached_property
+    def max_idf(self) -> float:
+        return float(self.idf.max(initial=1.0))
+
+    def term_idf(self, term: str) -> float:
+        """A term's IDF; a term the corpus lacks counts as if it were as rare as the rarest one."""
+        row = self.vocabulary.get(term)
+        return float(self.idf[row]) if row is not None else self.max_idf
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> LexicalIndex:
