@@ -33,6 +33,7 @@ class Archive:
     dense: bool = True  # False: a BM25-only index (--no-dense)
     notify: Callable[[str], None] = _quiet  # one-line messages about slow or one-time steps
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
 
     def manifest(self) -> dict | None:
         """The live manifest, or None when there is none or it is unreadable (a build replaces it)."""
@@ -49,7 +50,9 @@ class Archive:
             return None
         model = self.model or (recorded["model"] if recorded else None)
         backend = self.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
-        return Encoder(resolve(model, cache_root(), self.notify), backend, self.notify)
+        if (model, backend) not in self._encoders:  # building then searching loads the model once
+            self._encoders[model, backend] = Encoder(resolve(model, cache_root(), self.notify), backend, self.notify)
+        return self._encoders[model, backend]
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         """Bring the index up to date with the seeds folder (from scratch with `rebuild`)."""

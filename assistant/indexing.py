@@ -71,18 +71,25 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _fingerprint(manifest: dict) -> str | None:
+    """The fingerprint of the model whose vectors an index holds; None for a lexical-only one."""
+    return (manifest.get("embedding") or {}).get("fingerprint")
+
+
 def _embed(chunks: list[Chunk], encoder: Encoder, previous: store.StoredIndex | None,
            progress: Progress) -> tuple[VectorIndex, int]:
     """Vectors for `chunks`, reusing the previous generation's for texts it already embedded."""
     known: dict[str, np.ndarray] = {}
-    if previous and previous.dense and (previous.manifest.get("embedding") or {}).get("fingerprint") == encoder.fingerprint:
+    if previous and previous.dense and _fingerprint(previous.manifest) == encoder.fingerprint:
         old = previous.dense.vectors()
         known = {text_hash(chunk.text): old[position] for position, chunk in enumerate(previous.chunks)}
-    missing = list(dict.fromkeys(chunk.text for chunk in chunks if text_hash(chunk.text) not in known))
+    hashes = [text_hash(chunk.text) for chunk in chunks]
+    missing = {digest: chunk.text for digest, chunk in zip(hashes, chunks) if digest not in known}
     if missing:
-        fresh = encoder.encode_passages(missing, progress=lambda done, total: progress("encoding", done, total))
-        known.update(zip(map(text_hash, missing), fresh))
-    vectors = np.stack([known[text_hash(chunk.text)] for chunk in chunks]) if chunks else np.zeros((0, encoder.dimension), np.float32)
+        fresh = encoder.encode_passages(list(missing.values()),
+                                        progress=lambda done, total: progress("encoding", done, total))
+        known.update(zip(missing, fresh))
+    vectors = np.stack([known[digest] for digest in hashes]) if chunks else np.zeros((0, encoder.dimension), np.float32)
     return VectorIndex.build(vectors), len(missing)
 
 
@@ -122,7 +129,7 @@ def write_index(
 def check_model(manifest: dict, encoder: Encoder | None, root: Path) -> None:
     """Refuse to mix vectors of two models (or two conversions of one) in an index."""
     built = manifest.get("embedding")
-    if encoder and built and built["fingerprint"] != encoder.fingerprint:
+    if encoder and built and _fingerprint(manifest) != encoder.fingerprint:
         model = "" if encoder.spec.id == DEFAULT_MODEL else f" --model {encoder.spec.id}"
         raise AssistantError(
             f"the index in {root} was built with the embedding model {built['model']} ({built['backend']}), "
@@ -186,7 +193,8 @@ def index_seeds(
     kept = {article.id for article in articles}
     report.removed = sorted(set(old_sources) - kept)
     report.articles = len(articles)
-    same_vectors = previous and previous.manifest.get("embedding") == embedding_settings(encoder)
+    # By fingerprint, which names model and backend: `embedding_settings` would load the model.
+    same_vectors = previous and _fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
     if same_vectors and not (report.added or report.changed or report.removed):
         report.chunks = len(previous.chunks)
         return report
