@@ -21,7 +21,16 @@ from assistant.analysis import Analyzer
 from assistant.chunking import MAX_CHARS, OVERLAP_SENTENCES, Chunk, chunk_article
 from assistant.embeddings import DEFAULT_MODEL, Encoder
 from assistant.errors import AssistantError, UsageError
-from assistant.ingest import SEED_SUFFIXES, Article, SkippedFile, read_jsonl, read_seed, scan_seeds
+from assistant.ingest import (
+    MAX_FILE_BYTES,
+    SEED_SUFFIXES,
+    Article,
+    SeedFile,
+    SkippedFile,
+    read_jsonl,
+    read_seed,
+    scan_seeds,
+)
 from assistant.lexical import LexicalIndex
 from assistant.vectors import VectorIndex
 
@@ -156,12 +165,19 @@ def index_seeds(
     analyzer: Analyzer | None = None,
     progress: Progress = no_progress,
     encoder: Encoder | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> IndexReport:
     """Bring the index in `root` up to date with the seed files in `seeds` (embedding passages
-    with `encoder`, or lexical-only without one)."""
+    with `encoder`, or lexical-only without one). One build per index at a time (`store.build_lock`)."""
     analyzer = analyzer or Analyzer()
     report = IndexReport()
-    files = scan_seeds(seeds, report.warnings.append)
+    files = scan_seeds(seeds, report.warnings.append, max_bytes)
+    with store.build_lock(root):
+        return _update(files, seeds, root, rebuild, analyzer, progress, encoder, report)
+
+
+def _update(files: list[SeedFile], seeds: Path, root: Path, rebuild: bool, analyzer: Analyzer,
+            progress: Progress, encoder: Encoder | None, report: IndexReport) -> IndexReport:
     previous = _reusable(root, analyzer, rebuild)
     if previous:
         check_model(previous.manifest, encoder, root)
@@ -205,8 +221,8 @@ def index_seeds(
 
 def corpus_key(corpus: Path, analyzer: Analyzer, model: str) -> str:
     """A content hash of a corpus (file bytes, or a folder's seed names and hashes), the index
-    settings and the embedding model's fingerprint."""
-    digest = hashlib.sha256(json.dumps([settings(analyzer), model], sort_keys=True).encode())
+    settings, the embedding model's fingerprint and the index format."""
+    digest = hashlib.sha256(json.dumps([settings(analyzer), model, store.FORMAT_VERSION], sort_keys=True).encode())
     if corpus.is_dir():
         for seed in scan_seeds(corpus, lambda warning: None):
             digest.update(f"{seed.id}\0{seed.content_hash}\n".encode())
@@ -239,6 +255,9 @@ def index_corpus(
     if corpus.is_dir():
         return root, index_seeds(corpus, root, analyzer=analyzer, progress=progress, encoder=encoder)
     articles = read_jsonl(corpus)
-    report = IndexReport(articles=len(articles), added=[article.id for article in articles], written=True)
-    report.chunks, report.encoded = write_index(root, articles, analyzer, progress, encoder=encoder)
+    with store.build_lock(root):
+        if store.exists(root):  # built by another run while this one waited
+            return root, None
+        report = IndexReport(articles=len(articles), added=[article.id for article in articles], written=True)
+        report.chunks, report.encoded = write_index(root, articles, analyzer, progress, encoder=encoder)
     return root, report

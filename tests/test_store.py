@@ -27,12 +27,16 @@ def test_a_failed_write_leaves_the_previous_index_live(built, monkeypatch):
     assert not [path for path in index.iterdir() if path.name.startswith(".tmp-")]
 
 
-def test_only_the_live_generation_is_kept(built):
+def test_the_live_generation_and_the_one_before_are_kept(built):
     seeds, index = built
-    (seeds / "baru.txt").write_text("Artikel baru tentang Baghouz.\n", encoding="utf-8")
-    index_seeds(seeds, index)
-    generations = [path for path in index.iterdir() if path.name.startswith("gen-")]
-    assert generations == [store.live_generation(index)]
+    first = store.live_generation(index)
+    for name in ("baru", "lagi"):
+        (seeds / f"{name}.txt").write_text(f"Artikel {name} tentang Baghouz.\n", encoding="utf-8")
+        index_seeds(seeds, index)
+    generations = sorted(path for path in index.iterdir() if path.name.startswith("gen-"))
+    assert first not in generations and len(generations) == 2
+    assert (index / "CURRENT").read_text().split() == [store.live_generation(index).name,
+                                                      next(g.name for g in generations if g != store.live_generation(index))]
 
 
 def test_stale_temporary_folder_of_a_dead_build_is_removed(built):
@@ -54,13 +58,14 @@ def test_a_damaged_file_is_detected_by_checksum(built):
         store.read(index)
 
 
-def test_an_index_from_another_format_version_is_refused(built):
+def test_an_index_from_an_older_format_version_is_refused(built):
     _, index = built
     manifest_path = store.live_generation(index) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["format"] = store.FORMAT_VERSION + 1
+    manifest["format"] = store.FORMAT_VERSION - 1
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(AssistantError, match=r"has format 2, this version reads 1; run `assistant index --rebuild`"):
+    old, now = store.FORMAT_VERSION - 1, store.FORMAT_VERSION
+    with pytest.raises(AssistantError, match=rf"has format {old}, this version reads {now}; run `assistant index --rebuild`"):
         store.read(index)
 
 
@@ -72,3 +77,4 @@ def test_manifest_records_sources_settings_and_counts(built):
     assert manifest["analyzer"]["stem"] is True and manifest["chunking"]["max_chars"] > 0
     assert manifest["counts"]["articles"] == 3
     assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
+    assert manifest["checksum"] == store._manifest_checksum(manifest)
