@@ -17,6 +17,7 @@ from assistant.cache import cache_root
 from assistant.embeddings import DEFAULT_BACKEND, Encoder, resolve
 from assistant.errors import AssistantError
 from assistant.indexing import IndexReport, Progress, index_seeds, no_progress
+from assistant.ingest import MAX_FILE_BYTES
 from assistant.retrieve import Passage, Retriever
 
 
@@ -32,6 +33,7 @@ class Archive:
     backend: str | None = None
     dense: bool = True  # False: a BM25-only index (--no-dense)
     notify: Callable[[str], None] = _quiet  # one-line messages about slow or one-time steps
+    max_file_bytes: int = MAX_FILE_BYTES  # larger seed files are skipped with a warning
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
     _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
 
@@ -58,7 +60,7 @@ class Archive:
         """Bring the index up to date with the seeds folder (from scratch with `rebuild`)."""
         encoder = self.encoder(None if rebuild else self.manifest(), building=True)
         report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
-                             progress=progress or no_progress)
+                             progress=progress or no_progress, max_bytes=self.max_file_bytes)
         self._retriever = None
         return report
 

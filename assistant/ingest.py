@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from assistant.metadata import extract
 from assistant.sentences import Span
 
 SEED_SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the default; `assistant index --max-file-mb` changes it
+# A page saved from a browser: its markup would be indexed as words and cited as text.
+_HTML_PAGE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 Warn = Callable[[str], None]
 
 
@@ -102,6 +105,10 @@ def make_article(
     )
 
 
+def _size(count: int) -> str:
+    return f"{count / 2**20:.1f} MB".replace(".0 MB", " MB") if count >= 2**20 else f"{count / 2**10:.0f} KB"
+
+
 def scan_seeds(folder: Path, warn: Warn, max_bytes: int = MAX_FILE_BYTES) -> list[SeedFile]:
     """The seed files in `folder` with their hashes; unreadable or oversized files are skipped by name."""
     if not folder.exists():
@@ -109,13 +116,14 @@ def scan_seeds(folder: Path, warn: Warn, max_bytes: int = MAX_FILE_BYTES) -> lis
     if not folder.is_dir():
         raise UsageError(f"seeds path {folder} is not a folder")
     seeds: dict[str, SeedFile] = {}
+    by_content: dict[str, SeedFile] = {}  # a copy under a second name would answer twice
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in SEED_SUFFIXES or not path.is_file():
             continue
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                warn(f"{path}: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit, skipped")
+                warn(f"{path}: {_size(size)} is over the {_size(max_bytes)} limit, skipped")
                 continue
             data = path.read_bytes()
         except FileNotFoundError:
@@ -127,7 +135,11 @@ def scan_seeds(folder: Path, warn: Warn, max_bytes: int = MAX_FILE_BYTES) -> lis
         if path.stem in seeds:
             warn(f"{path}: same name as {seeds[path.stem].path}, skipped (document ids are file stems)")
             continue
-        seeds[path.stem] = SeedFile(path.stem, path, hashlib.sha256(data).hexdigest(), data)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in by_content:
+            warn(f"{path}: same text as {by_content[digest].path}, skipped")
+            continue
+        seeds[path.stem] = by_content[digest] = SeedFile(path.stem, path, digest, data)
     return list(seeds.values())
 
 
@@ -135,8 +147,10 @@ def read_seed(seed: SeedFile, warn: Warn) -> Article | None:
     """The article in a seed file, or None (with a warning) when it holds no text."""
     text = decode(seed.data, str(seed.path), warn)
     if not text.strip():
-        warn(f"{seed.path}: empty file, skipped")
+        warn(f"{seed.path}: {'empty file' if not text else 'only whitespace'}, skipped")
         return None
+    if _HTML_PAGE.search(text[:4096]):
+        raise SkippedFile(f"{seed.path}: a saved web page (HTML), not article text; save the article as plain text, skipped")
     return make_article(seed.id, text, str(seed.path), seed.content_hash)
 
 

@@ -76,7 +76,7 @@ def test_bad_files_are_skipped_by_name_and_the_rest_indexed(built):
     report = index_seeds(seeds, index)
     assert report.added == ["latin"]
     assert any("foto.txt: binary file" in warning for warning in report.warnings)
-    assert any("kosong.txt: empty file, skipped" in warning for warning in report.warnings)
+    assert any("kosong.txt: only whitespace, skipped" in warning for warning in report.warnings)
     assert any("latin.txt: not valid UTF-8" in warning for warning in report.warnings)
 
 

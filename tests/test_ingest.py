@@ -98,7 +98,7 @@ def test_binary_file_is_skipped_by_name():
 def test_empty_file_is_skipped_with_a_warning(tmp_path):
     warnings = []
     assert read_seed(SeedFile("empty", tmp_path / "empty.txt", "x", b"  \n\t\n"), warnings.append) is None
-    assert warnings == [f"{tmp_path / 'empty.txt'}: empty file, skipped"]
+    assert warnings == [f"{tmp_path / 'empty.txt'}: only whitespace, skipped"]
 
 
 def test_scan_ignores_other_files_and_hidden_ones(tmp_path):
