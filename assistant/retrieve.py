@@ -44,6 +44,8 @@ def check_question(question: str) -> str:
     question = " ".join(question.split())
     if not question:
         raise UsageError("the question is empty")
+    if not any(char.isalnum() for char in question):
+        raise UsageError("the question has no words, only punctuation or symbols")
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
     return question

@@ -53,11 +53,12 @@ class VectorIndex:
 
     def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k nearest (chunk position, cosine) pairs, best first."""
-        if not self.size:
+        k = min(k, self.size)
+        if not k:
             return []
         if isinstance(self.index, faiss.IndexHNSW):
             self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
-        scores, positions = self.index.search(np.asarray(query, np.float32).reshape(1, -1), min(k, self.size))
+        scores, positions = self.index.search(np.asarray(query, np.float32).reshape(1, -1), k)
         return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
 
     def save(self, folder: Path) -> list[str]:
