@@ -1,0 +1,165 @@
+"""Real `assistant` processes: killed mid-build, run side by side, and cut off from the network."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CANONICAL_QUESTION, REPO, SEEDS
+
+from assistant import store
+
+KILL_RUNS = 20
+
+
+def command(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "assistant", *argv]
+
+
+def environment(**extra: str) -> dict:
+    return {**os.environ, "PYTHONPATH": str(REPO), **extra}
+
+
+def start(*argv: str) -> subprocess.Popen:
+    return subprocess.Popen(command(*argv), env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    """A seeds folder big enough that a build takes a few seconds: the seeds, 1,200 times over."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    for number in range(1200):
+        (folder / f"arsip-{number:04d}.txt").write_text(f"Arsip nomor {number}.\n\n{texts[number % 3]}", encoding="utf-8")
+    return folder
+
+
+def build(seeds: Path, index: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command("index", "--no-dense", "--seeds", str(seeds), "--index", str(index), *options),
+                          env=environment(), capture_output=True, text=True, timeout=300)
+
+
+def sources(index: Path) -> set[str]:
+    """The articles of the live index, loading it in full (every checksum verified)."""
+    return set(store.read(index).manifest["sources"])
+
+
+def test_killed_builds_leave_the_old_or_the_new_index_never_a_mix(archive, tmp_path):
+    index = tmp_path / "index"
+    started = time.monotonic()
+    assert build(archive, index).returncode == 0
+    duration = time.monotonic() - started
+    chooser = random.Random(20261121)
+    live = sources(index)
+    outcomes = []
+    for run in range(KILL_RUNS):
+        (archive / f"tambahan-{run:02d}.txt").write_text(f"Laporan tambahan nomor {run} dari Baghouz.\n", encoding="utf-8")
+        wanted = {path.stem for path in archive.iterdir()}  # this run's, and those of earlier killed runs
+        process = start("index", "--no-dense", "--seeds", str(archive), "--index", str(index))
+        time.sleep(chooser.uniform(0.0, duration))
+        kill = signal.SIGINT if run % 2 == 0 else signal.SIGKILL
+        process.send_signal(kill)
+        _, err = process.communicate(timeout=120)
+        assert "Traceback" not in err, err
+        if kill == signal.SIGINT:  # Ctrl-C: a quiet exit, whenever it lands (or none, after the build)
+            assert process.returncode in (0, 130, -signal.SIGINT), err
+            assert process.returncode != 130 or err.endswith("interrupted\n"), err
+        else:
+            assert process.returncode in (0, -signal.SIGKILL), err
+        found = sources(index)  # raises if the index were half written
+        assert found in (live, wanted), f"run {run}: the index holds neither the old nor the new articles"
+        outcomes.append((kill.name, process.returncode, found == wanted))
+        leftovers = [path.name for path in index.iterdir() if path.name.startswith(".tmp-")]
+        assert all(name.startswith(f".tmp-{process.pid}-") for name in leftovers), leftovers  # older ones cleaned
+        live = found
+    assert any(not switched for *_, switched in outcomes), f"no run was killed before its switch: {outcomes}"
+    final = build(archive, index)
+    assert final.returncode == 0 and sources(index) == {path.stem for path in archive.iterdir()}
+    kept = {path.name for path in index.iterdir()} - {"CURRENT", "LOCK"}
+    assert not [name for name in kept if name.startswith(".tmp-")]
+    assert len(kept) <= 2 and store.live_generation(index).name in kept  # the live generation and the one before
+
+
+def test_a_second_build_is_refused_while_one_runs_and_ask_reads_the_last_complete_index(archive, tmp_path):
+    index = tmp_path / "index"
+    assert build(archive, index).returncode == 0
+    (archive / "kabar-baru.txt").write_text("Zubaidah memimpin konvoi bantuan ke Hajin.\n", encoding="utf-8")
+    first = start("index", "--no-dense", "--seeds", str(archive), "--index", str(index))
+    lock = index / "LOCK"
+    deadline = time.monotonic() + 60
+    while lock.read_text().strip() != str(first.pid):  # it holds the lock once its PID is there
+        assert time.monotonic() < deadline and first.poll() is None, "the first build never took the lock"
+        time.sleep(0.02)
+    first.send_signal(signal.SIGSTOP)  # hold it mid-build, lock taken, for as long as the checks take
+    try:
+        second = build(archive, index)
+        assert second.returncode == 1
+        assert second.stderr == (f"error: the index in {index} is being built by PID {first.pid}; "
+                                 "wait for it to finish and run this again\n")
+        during = subprocess.run(command("ask", "Zubaidah konvoi Hajin", "--no-dense", "--seeds", str(archive),
+                                        "--index", str(index), "--json"),
+                                env=environment(), capture_output=True, text=True, timeout=120)
+        assert during.returncode == 0, during.stderr
+        assert all(passage["doc_id"] != "kabar-baru" for passage in json.loads(during.stdout)["passages"])
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert first.wait(timeout=120) == 0
+    after = subprocess.run(command("ask", "Zubaidah konvoi Hajin", "--no-dense", "--seeds", str(archive),
+                                   "--index", str(index), "--json"),
+                           env=environment(), capture_output=True, text=True, timeout=120)
+    assert json.loads(after.stdout)["passages"][0]["doc_id"] == "kabar-baru"
+
+
+def test_a_killed_build_releases_its_lock(archive, tmp_path):
+    index = tmp_path / "index"
+    first = start("index", "--no-dense", "--seeds", str(archive), "--index", str(index))
+    deadline = time.monotonic() + 60
+    while not (index / "LOCK").is_file() or (index / "LOCK").read_text().strip() != str(first.pid):
+        assert time.monotonic() < deadline, "the build never took the lock"
+        time.sleep(0.02)
+    first.kill()
+    first.wait(timeout=60)
+    second = build(archive, index)
+    assert second.returncode == 0 and second.stdout.startswith("1200 articles")
+
+
+GUARD = """
+import socket, sys
+
+attempts = []
+
+def refuse(*args, **kwargs):
+    attempts.append(repr(args[:2]))
+    with open(sys.argv[1], "a") as log:
+        log.write(repr(args[:2]) + "\\n")
+    raise OSError("network access is not allowed in this test")
+
+socket.socket.connect = socket.socket.connect_ex = refuse
+socket.create_connection = socket.getaddrinfo = refuse
+
+from assistant.cli import main
+
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_indexing_and_asking_make_no_network_connection(seeds, tmp_path, model_cache):
+    """The real model is loaded (converted, int8) with every socket refused and recorded, and
+    without HF_HUB_OFFLINE in the environment: the program sets it itself."""
+    guard, log = tmp_path / "guard.py", tmp_path / "network.log"
+    guard.write_text(GUARD)
+    env = {key: value for key, value in environment(NEWS_ASSISTANT_CACHE=str(model_cache)).items()
+           if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    for argv in (["index"], ["ask", CANONICAL_QUESTION, "--json"], ["ask", "How many ISIS members surrendered in Raqqa?"]):
+        result = subprocess.run([sys.executable, str(guard), str(log), *argv, "--seeds", str(seeds),
+                                 "--index", str(tmp_path / "index")],
+                                env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+    assert "400" in result.stdout and "[1]" in result.stdout
+    assert not log.exists(), log.read_text()
