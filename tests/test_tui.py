@@ -1,12 +1,14 @@
 """The chat UI, driven as a person would with Textual's Pilot."""
 
 import asyncio
+import os
 import threading
 
 import pytest
 from conftest import KIBLAT
 from textual.widgets import Markdown, OptionList, TextArea
 
+from assistant import store
 from assistant.archive import Archive
 from assistant.indexing import index_seeds
 from assistant.tui import AssistantApp
@@ -123,6 +125,24 @@ def test_rebuilding_the_index_keeps_the_ui_responsive(archive):
         release.set()
         await wait_until(pilot, lambda: "index rebuilt" in pilot.app.status)
         assert "3 articles" in pilot.app.status
+
+    run(AssistantApp(archive), scenario)
+
+
+def errors(app: AssistantApp) -> list[str]:
+    return [notification.message for notification in app._notifications if notification.severity == "error"]
+
+
+def test_a_rebuild_while_another_build_runs_says_who_holds_the_index(archive):
+    async def scenario(pilot):
+        await wait_until(pilot, lambda: pilot.app.ready.is_set())
+        with store.build_lock(archive.index):  # an `assistant index` in another terminal
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: errors(pilot.app))
+        assert errors(pilot.app) == [f"the index in {archive.index} is being built by PID {os.getpid()}; "
+                                     "wait for it to finish and run this again"]
+        card = await ask(pilot, CANONICAL)  # the last complete index still answers
+        assert "400" in card.answer.text
 
     run(AssistantApp(archive), scenario)
 
