@@ -15,6 +15,7 @@ from importlib import resources
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
+ARCHIVE_LANGUAGE = "id"  # what the analyzer is built for; other languages go through `translation`
 _TOKEN = re.compile(r"\d+(?:[.,/:]\d+)+|\w+(?:['’]\w+)*")
 
 

@@ -1,11 +1,13 @@
 """From ranked passages to an answer: the sentence that answers, its figure, or an honest "no".
 
-Every sentence of the top passages is scored on four signals: meaning (cosine between the question
-and the sentence with the same embedder), the question's words it contains (IDF-weighted), whether
-it holds what the question asks for ("berapa"/"how many" wants a number, "siapa"/"who" a name,
-"kapan"/"when" a date, "di mana"/"where" a place), and its passage's rank. The best sentence is the
-answer, its typed span the highlight. When the archive's evidence for the question is weak, the
-answer abstains instead of showing noise. Weights and threshold are measured on the eval set.
+Every sentence of the top passages is scored on three signals: the question's words it says
+(IDF-weighted; an English question's words also through their Indonesian dictionary translations,
+see `translation`), whether it holds what the question asks for ("berapa"/"how many" wants a
+number, "siapa"/"who" a name, "kapan"/"when" a date, "di mana"/"where" a place), and its
+passage's rank, which carries the embedder's judgement through hybrid retrieval. The best sentence
+is the answer, its typed span the highlight. When the archive's evidence for the question is weak,
+the answer abstains instead of showing noise. Weights and thresholds are measured (eval/README.md);
+a per-sentence embedding cosine was measured too and left out: it added nothing in either language.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analysis import Analyzer, detect_language
-from assistant.lexical import LexicalIndex
+from assistant.analysis import ARCHIVE_LANGUAGE, Analyzer, detect_language
+from assistant.fusion import concept_weight
 from assistant.retrieve import Passage, Retriever, passage_json
 from assistant.sentences import Span, split_sentences
+from assistant.translation import Concept
 
 ANSWER_PASSAGES = 5  # sentences are taken from this many top passages
 # Chosen with bench/tune_answer.py (FacQA valid and the seed questions; see eval/README.md).
 # Among weightings that answer the canonical question with 400 in both languages, the best.
-WEIGHTS = {"meaning": 0.2, "words": 0.5, "type": 0.3, "headline": 0.1, "rank": 0.2}
+WEIGHTS = {"words": 0.7, "type": 0.3, "rank": 0.3}
 # When to abstain, measured on eval/questions.jsonl and FacQA valid (see eval/README.md):
 # a question in the archive's language must find at least this share of its IDF mass in the archive
 # (answerable: >= 0.39 on FacQA valid, >= 0.58 on the seeds; off-topic: <= 0.17);
@@ -32,7 +35,6 @@ MIN_LEXICAL_EVIDENCE = 0.3
 # the archive knows; one that names nothing must come this close in meaning to some passage
 # (answerable English: >= 0.774, off-topic: <= 0.769 -- a thin margin, watch it as the set grows).
 MIN_DENSE_WITHOUT_NAMES = 0.77
-ARCHIVE_LANGUAGE = "id"
 ABSTAIN = {
     "en": "I could not find this in the indexed articles.",
     "id": "Saya tidak menemukan jawabannya di artikel yang diindeks.",
@@ -134,20 +136,11 @@ def typed_span(sentence: str, kind: str | None, anchors: list[int]) -> tuple[Spa
     return span, -strength
 
 
-def _in_headline(text: str, highlight: Span | None, title: str) -> float:
-    """1 when the answer's first word (a figure, a name) is also in the article's headline: a news
-    headline carries the story's key figure, which no cross-lingual word overlap can see."""
-    if highlight is None:
-        return 0.0
-    first = text[highlight[0] : highlight[1]].split()[0].strip("()").lower()
-    return float(first in re.findall(r"[\w.,/]+", title.lower()))
-
-
-def _word_overlap(question_terms: set[str], tokens, lexical: LexicalIndex) -> float:
-    """The IDF-weighted share of the question's terms that the sentence contains."""
-    total = sum(lexical.term_idf(term) for term in question_terms)
-    present = {token.term for token in tokens} & question_terms
-    return sum(lexical.term_idf(term) for term in present) / total if total else 0.0
+def _word_overlap(concepts: list[Concept], weights: list[float], terms: set[str]) -> float:
+    """The weighted share of the question's words that the sentence says."""
+    total = sum(weights)
+    present = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(terms))
+    return present / total if total else 0.0
 
 
 def named_terms(question: str, analyzer: Analyzer) -> list[str]:
@@ -178,35 +171,31 @@ class Candidate:
     sentence: Span  # offsets into passage.text
     text: str
     highlight: Span | None  # the typed answer span, offsets into `text`
-    features: dict[str, float]  # each in [0, 1]: meaning, words, type, headline, rank
+    features: dict[str, float]  # each in [0, 1]: words, type, rank
 
     def score(self, weights: dict[str, float] = WEIGHTS) -> float:
         return sum(weight * self.features[name] for name, weight in weights.items())
 
 
-def candidates(question: str, passages: list[Passage], retriever: Retriever,
-               query_vector: np.ndarray | None) -> list[Candidate]:
-    """Every sentence of `passages` with its features; meaning is scaled to [0, 1] within the
-    question, since e5 cosines crowd into a narrow band."""
+def candidates(question: str, passages: list[Passage], retriever: Retriever) -> list[Candidate]:
+    """Every sentence of `passages` with its features."""
     kind = question_kind(question)
-    question_terms = set(retriever.analyzer.terms(question))
-    sentences = [(passage, span) for passage in passages for span in split_sentences(passage.text)]
-    texts = [passage.text[start:end] for passage, (start, end) in sentences]
-    meaning = retriever.similarities(query_vector, texts)
-    low, high = (meaning.min(), meaning.max()) if len(meaning) else (0.0, 0.0)
+    words = retriever.concepts(question)
+    weights = [concept_weight(concept, retriever.index.lexical) for concept in words]
+    question_terms = {term for concept in words for term in concept.terms}
     found = []
-    for index, ((passage, span), text) in enumerate(zip(sentences, texts)):
-        tokens = retriever.analyzer.tokens(text)
-        anchors = [token.start for token in tokens if token.term in question_terms]
-        highlight, strength = typed_span(text, kind, anchors)
-        features = {
-            "meaning": float((meaning[index] - low) / (high - low)) if high > low else 0.0,
-            "words": _word_overlap(question_terms, tokens, retriever.index.lexical),
-            "type": strength,
-            "headline": _in_headline(text, highlight, passage.title),
-            "rank": 1.0 / passage.rank,
-        }
-        found.append(Candidate(passage, span, text, highlight, features))
+    for passage in passages:
+        for span in split_sentences(passage.text):
+            text = passage.text[span[0] : span[1]]
+            tokens = retriever.analyzer.tokens(text)
+            anchors = [token.start for token in tokens if token.term in question_terms]
+            highlight, strength = typed_span(text, kind, anchors)
+            features = {
+                "words": _word_overlap(words, weights, {token.term for token in tokens}),
+                "type": strength,
+                "rank": 1.0 / passage.rank,
+            }
+            found.append(Candidate(passage, span, text, highlight, features))
     return found
 
 
@@ -218,7 +207,7 @@ def answer(question: str, passages: list[Passage], retriever: Retriever) -> Answ
     query_vector = retriever.query_vector(question)
     if should_abstain(question, language, top, retriever, query_vector):
         return Answer(question, language, None, True, ABSTAIN[language], None, None, None, kind)
-    best = max(candidates(question, top, retriever, query_vector), key=Candidate.score)
+    best = max(candidates(question, top, retriever), key=Candidate.score)
     start, end = best.sentence
     return Answer(question, language, best.text, False, None, best.passage,
                   (best.passage.start + start, best.passage.start + end), best.highlight, kind)

@@ -1,13 +1,13 @@
 """Fusing the BM25 and dense rankings, weighted by how much lexical evidence a question has.
 
-Plain reciprocal-rank fusion gives BM25 an equal vote even when it has nothing to go on (an
-English question over Indonesian text), and so drags a good dense ranking down. Here each list's
-scores are normalised to [0, 1] and combined convexly, and BM25's weight grows with the
-question's lexical evidence: the share of its IDF mass that the corpus actually contains. A
-question whose words are all in the archive leans on BM25; one whose words are not (English over
-Indonesian) leans on the embeddings. Weight = 0.6 × evidence², tuned on FacQA train/valid and the
-seed questions with bench/tune_fusion.py: it beats both BM25 and dense on FacQA and ties dense on
-English, where RRF loses 0.07 MRR@10 (see eval/README.md).
+Plain reciprocal-rank fusion gives BM25 an equal vote even when it has little to go on, and so
+drags a good dense ranking down. Here each list's scores are normalised to [0, 1] and combined
+convexly, and BM25's weight grows with the question's lexical evidence: the share of its IDF mass
+that the corpus actually says (an English word counts when one of its dictionary translations is
+indexed). A question whose words are all in the archive leans on BM25; one whose words are not
+leans on the embeddings. Weight = 0.6 × evidence², tuned on FacQA train/valid and the seed
+questions with bench/tune_fusion.py: it beats both BM25 and dense on FacQA and matches the best
+ranking on English (see eval/README.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.lexical import LexicalIndex
+from assistant.translation import Concept
 
 FUSION_DEPTH = 100  # candidates taken from each ranking
 LEXICAL_WEIGHT = 0.6  # BM25's weight when every question term is in the corpus
@@ -26,14 +27,21 @@ RRF_K = 60
 Ranking = Sequence[tuple[int, float]]  # (chunk position, score), best first
 
 
-def lexical_evidence(terms: Sequence[str], lexical: LexicalIndex) -> float:
-    """The share of the question's IDF mass found in the corpus, in [0, 1]; a term the corpus
-    lacks counts as if it were as rare as the rarest indexed term."""
-    if not terms or not lexical.vocabulary:
+def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
+    """How telling a question word is: the mean IDF of the ways the archive says it, or the
+    rarest indexed term's IDF for a word the archive never uses."""
+    known = [lexical.term_idf(term) for term in concept.terms if term in lexical.vocabulary]
+    return sum(known) / len(known) if known else lexical.max_idf
+
+
+def lexical_evidence(concepts: Sequence[Concept], lexical: LexicalIndex) -> float:
+    """The share of the question's IDF mass that the corpus says, in [0, 1]: a word counts as
+    said when every term of one of its alternatives (itself, a translation) is indexed."""
+    if not concepts or not lexical.vocabulary:
         return 0.0
-    found = sum(lexical.term_idf(term) for term in terms if term in lexical.vocabulary)
-    total = sum(lexical.term_idf(term) for term in terms)
-    return found / total if total > 0 else 0.0
+    weights = [concept_weight(concept, lexical) for concept in concepts]
+    found = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(lexical.vocabulary))
+    return found / sum(weights) if sum(weights) > 0 else 0.0
 
 
 def lexical_weight(evidence: float) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from common import default_encoder, questions, retrievers
 
 from assistant import evaluate
-from assistant.fusion import FUSION_DEPTH, fuse, lexical_evidence, reciprocal_rank_fusion
+from assistant.fusion import FUSION_DEPTH, fuse, reciprocal_rank_fusion
 from assistant.retrieve import Retriever
 
 
@@ -20,12 +20,11 @@ def candidates(retriever: Retriever, batch):
     """Per question: (question, BM25 ranking, dense ranking, lexical evidence in [0, 1])."""
     rows = []
     for question in batch:
-        terms = retriever.analyzer.terms(question.question)
         rows.append((
             question,
             retriever.rank(question.question, FUSION_DEPTH, "bm25"),
             retriever.rank(question.question, FUSION_DEPTH, "dense"),
-            lexical_evidence(terms, retriever.index.lexical),
+            retriever.evidence(question.question),
         ))
     return rows
 

@@ -67,8 +67,9 @@ def test_canonical_question_is_answered_with_400_and_cited(retriever, question):
                              "citations": [result.passage.chunk_id]}
 
 
-def test_the_scope_of_the_question_picks_350_not_400(retriever):
-    question = "Berapa militan yang menyerah dalam beberapa hari terakhir saja di Raqqah?"
+@pytest.mark.parametrize("question", ["Berapa militan yang menyerah dalam beberapa hari terakhir saja di Raqqah?",
+                                      "How many fighters gave themselves up in the final few days alone?"])
+def test_the_scope_of_the_question_picks_350_not_400(retriever, question):
     result = answer(question, retriever.search(question, k=5), retriever)
     assert "350 militan" in result.text and "400" not in result.text
 

@@ -1,7 +1,9 @@
 import pytest
 
+from assistant.analysis import Analyzer
 from assistant.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
 from assistant.lexical import LexicalIndex
+from assistant.translation import concepts
 
 BM25 = [(1, 9.0), (2, 5.0), (3, 1.0)]
 DENSE = [(3, 0.91), (4, 0.90), (1, 0.70)]
@@ -27,11 +29,21 @@ def test_rrf_rewards_agreement():
     assert order(reciprocal_rank_fusion(BM25, DENSE))[:2] == [1, 3]
 
 
+def words(question: str, translate: bool = False):
+    return concepts(question, Analyzer(), translate)
+
+
 def test_lexical_evidence_is_the_share_of_idf_mass_the_corpus_holds():
-    index = LexicalIndex.build([["isis", "raqqa"], ["baghouz", "sipil"], ["isis", "serah"]])
-    assert lexical_evidence(["raqqa", "serah"], index) == pytest.approx(1.0)
-    assert lexical_evidence(["how", "surrendered"], index) == 0.0
-    partial = lexical_evidence(["raqqa", "surrendered"], index)
+    index = LexicalIndex.build([["isis", "raqqa"], ["baghouz", "sipil"], ["isis", "serah"], ["hari", "jalan"]])
+    assert lexical_evidence(words("Raqqa menyerah"), index) == pytest.approx(1.0)
+    assert lexical_evidence(words("how surrendered"), index) == 0.0
+    partial = lexical_evidence(words("Raqqa surrendered"), index)
     assert 0.0 < partial < 1.0
     assert lexical_evidence([], index) == 0.0
     assert lexical_weight(1.0) > lexical_weight(partial) > lexical_weight(0.0) == 0.0
+
+
+def test_translated_words_count_as_evidence():
+    index = LexicalIndex.build([["isis", "raqqa"], ["baghouz", "sipil"], ["isis", "serah"], ["hari", "jalan"]])
+    assert lexical_evidence(words("road days"), index) == 0.0
+    assert lexical_evidence(words("road days", translate=True), index) == pytest.approx(1.0)

@@ -1,0 +1,36 @@
+"""English questions over the Indonesian archive through the en-id dictionary."""
+
+import json
+
+import pytest
+from conftest import KIBLAT
+from test_cli import run
+
+from assistant.analysis import Analyzer
+from assistant.translation import concepts, translations
+
+
+@pytest.mark.parametrize("word, translation", [("days", "hari"), ("Roads", "jalan"), ("members", "anggota"),
+                                               ("Monday", "senin"), ("operations", "operasi")])
+def test_an_english_word_is_found_in_the_dictionary_in_any_inflection(word, translation):
+    assert translation in translations(word)
+
+
+def test_a_question_in_the_archive_language_is_not_translated():
+    words = concepts("Berapa anggota yang menyerah dan menyerahkan diri?", Analyzer(), translate=False)
+    assert [concept.alternatives for concept in words] == [(("anggota",),), (("serah",),), (("diri",),)]
+
+
+def test_a_translated_word_is_said_by_any_of_its_translations():
+    (deal,) = concepts("the deal", Analyzer(), translate=True)
+    assert ("deal",) in deal.alternatives and ("sepakat",) in deal.alternatives
+    assert deal.found_in({"kesepakatan", "sepakat"}) and not deal.found_in({"jalan"})
+
+
+def test_an_english_question_is_answered_from_a_lexical_only_index(built, capsys):
+    seeds, index = built
+    code, out, _ = run(capsys, "ask", "What happened to the SDF patrol on a road in Raqqa on Monday?", "--json",
+                       "--no-dense", "--seeds", str(seeds), "--index", str(index))
+    reply = json.loads(out)
+    assert code == 0 and reply["mode"] == "bm25"
+    assert "terkena bom" in reply["answer"]["text"] and reply["passages"][0]["doc_id"] == KIBLAT
