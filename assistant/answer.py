@@ -13,6 +13,7 @@ a per-sentence embedding cosine was measured too and left out: it added nothing 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,7 +137,7 @@ def typed_span(sentence: str, kind: str | None, anchors: list[int]) -> tuple[Spa
     return span, -strength
 
 
-def _word_overlap(concepts: list[Concept], weights: list[float], terms: set[str]) -> float:
+def _word_overlap(concepts: Sequence[Concept], weights: list[float], terms: set[str]) -> float:
     """The weighted share of the question's words that the sentence says."""
     total = sum(weights)
     present = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(terms))

@@ -70,6 +70,7 @@ class Retriever:
         if index.dense is not None and encoder is not None:
             check_model(index.manifest, encoder, index.path)
         self._query_vectors = lru_cache(maxsize=128)(encoder.encode_query) if encoder else None
+        self._concepts = lru_cache(maxsize=128)(self._translate)
 
     @classmethod
     def open(cls, root: Path, encoder: Encoder | None = None) -> Retriever:
@@ -99,10 +100,14 @@ class Retriever:
             lexical_weight(self.evidence(question)),
         )[:k]
 
-    def concepts(self, question: str) -> list[Concept]:
+    def concepts(self, question: str) -> tuple[Concept, ...]:
         """The question's words as the archive may say them: translated when the question is in
-        another language than the archive's."""
-        return concepts(question, self.analyzer, translate=detect_language(question) != ARCHIVE_LANGUAGE)
+        another language than the archive's. Computed once per question: ranking, evidence, match
+        highlighting and the answer all use them."""
+        return self._concepts(question)
+
+    def _translate(self, question: str) -> tuple[Concept, ...]:
+        return tuple(concepts(question, self.analyzer, translate=detect_language(question) != ARCHIVE_LANGUAGE))
 
     def query_terms(self, question: str) -> list[str]:
         """BM25's query: the question's terms (repeats count, as in rank-bm25), then the indexed

@@ -192,9 +192,7 @@ def write(
             shutil.rmtree(generation, ignore_errors=True)
         pointer.unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise AssistantError(
-                f"cannot write the index in {root}: {error.strerror or error}; the previous index is unchanged"
-            ) from None
+            raise AssistantError(f"{_write_error(root, error)}; the previous index is unchanged") from None
         raise
     _fsync_folder(root)
     remove_stale(root)

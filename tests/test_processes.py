@@ -45,6 +45,14 @@ def build(seeds: Path, index: Path, *options: str) -> subprocess.CompletedProces
                           env=environment(), capture_output=True, text=True, timeout=300)
 
 
+def ask_json(seeds: Path, index: Path, question: str) -> dict:
+    """`assistant ask --json` in its own process; fails on a non-zero exit."""
+    result = subprocess.run(command("ask", question, "--no-dense", "--seeds", str(seeds), "--index", str(index), "--json"),
+                            env=environment(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def sources(index: Path) -> set[str]:
     """The articles of the live index, loading it in full (every checksum verified)."""
     return set(store.read(index).manifest["sources"])
@@ -102,18 +110,12 @@ def test_a_second_build_is_refused_while_one_runs_and_ask_reads_the_last_complet
         assert second.returncode == 1
         assert second.stderr == (f"error: the index in {index} is being built by PID {first.pid}; "
                                  "wait for it to finish and run this again\n")
-        during = subprocess.run(command("ask", "Zubaidah konvoi Hajin", "--no-dense", "--seeds", str(archive),
-                                        "--index", str(index), "--json"),
-                                env=environment(), capture_output=True, text=True, timeout=120)
-        assert during.returncode == 0, during.stderr
-        assert all(passage["doc_id"] != "kabar-baru" for passage in json.loads(during.stdout)["passages"])
+        during = ask_json(archive, index, "Zubaidah konvoi Hajin")
+        assert all(passage["doc_id"] != "kabar-baru" for passage in during["passages"])
     finally:
         first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=120) == 0
-    after = subprocess.run(command("ask", "Zubaidah konvoi Hajin", "--no-dense", "--seeds", str(archive),
-                                   "--index", str(index), "--json"),
-                           env=environment(), capture_output=True, text=True, timeout=120)
-    assert json.loads(after.stdout)["passages"][0]["doc_id"] == "kabar-baru"
+    assert ask_json(archive, index, "Zubaidah konvoi Hajin")["passages"][0]["doc_id"] == "kabar-baru"
 
 
 def test_a_killed_build_releases_its_lock(archive, tmp_path):
