@@ -15,7 +15,7 @@ from assistant.errors import AssistantError, UsageError
 from assistant.fusion import FUSION_DEPTH, fuse, lexical_evidence, lexical_weight
 from assistant.indexing import check_model
 from assistant.sentences import Span
-from assistant.translation import Concept, concepts
+from assistant.translation import Concept, Dictionary, concepts, default_dictionary
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 2000
@@ -61,10 +61,12 @@ def check_mode(mode: str) -> str:
 class Retriever:
     """Searches one loaded index; open it once and ask many questions."""
 
-    def __init__(self, index: store.StoredIndex, analyzer: Analyzer | None = None, encoder: Encoder | None = None):
+    def __init__(self, index: store.StoredIndex, analyzer: Analyzer | None = None, encoder: Encoder | None = None,
+                 dictionary: Dictionary | None = None):
         self.index = index
         self.analyzer = analyzer or Analyzer()
         self.encoder = encoder
+        self.dictionary = dictionary or default_dictionary()  # for questions in another language
         if index.manifest.get("analyzer") != self.analyzer.settings:
             raise AssistantError("the index was built with other analyzer settings; run `assistant index --rebuild`")
         if index.dense is not None and encoder is not None:
@@ -73,8 +75,8 @@ class Retriever:
         self._concepts = lru_cache(maxsize=128)(self._translate)
 
     @classmethod
-    def open(cls, root: Path, encoder: Encoder | None = None) -> Retriever:
-        return cls(store.read(root), encoder=encoder)
+    def open(cls, root: Path, encoder: Encoder | None = None, dictionary: Dictionary | None = None) -> Retriever:
+        return cls(store.read(root), encoder=encoder, dictionary=dictionary)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -107,7 +109,8 @@ class Retriever:
         return self._concepts(question)
 
     def _translate(self, question: str) -> tuple[Concept, ...]:
-        return tuple(concepts(question, self.analyzer, translate=detect_language(question) != ARCHIVE_LANGUAGE))
+        foreign = detect_language(question) != ARCHIVE_LANGUAGE
+        return tuple(concepts(question, self.analyzer, self.dictionary if foreign else None))
 
     def query_terms(self, question: str) -> list[str]:
         """BM25's query: the question's terms (repeats count, as in rank-bm25), then the indexed

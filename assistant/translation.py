@@ -18,6 +18,7 @@ from importlib import resources
 import snowballstemmer
 
 from assistant.analysis import Analyzer
+from assistant.errors import AssistantError
 
 
 @dataclass(frozen=True)
@@ -40,33 +41,57 @@ def _english_stem():
     return snowballstemmer.stemmer("english").stemWord
 
 
+class Dictionary:
+    """English words to their Indonesian translations, looked up by Snowball stem so that any
+    inflection finds its headword ("surrendered", "days")."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]]):
+        self.entries = entries  # by the stem of a one-word English headword
+
+    @classmethod
+    def parse(cls, text: str) -> Dictionary:
+        """`headword<TAB>translation|…` lines, `#` comments; multi-word headwords are left out."""
+        found: dict[str, list[str]] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            if line.count("\t") != 1:
+                raise AssistantError(f"dictionary line {number}: expected headword<TAB>translation|…, got {line[:60]!r}")
+            headword, translations = line.split("\t")
+            if " " not in headword:
+                found.setdefault(_english_stem()(headword.lower()), []).extend(translations.split("|"))
+        return cls({stem: tuple(dict.fromkeys(words)) for stem, words in found.items()})
+
+    def merged(self, other: Dictionary) -> Dictionary:
+        """This dictionary with `other`'s translations added (to measure a bigger lexicon)."""
+        stems = self.entries.keys() | other.entries.keys()
+        return Dictionary({
+            stem: tuple(dict.fromkeys(self.entries.get(stem, ()) + other.entries.get(stem, ()))) for stem in stems
+        })
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        return self.entries.get(_english_stem()(word.lower()), ())
+
+
 @cache
-def _lexicon() -> dict[str, tuple[str, ...]]:
-    """Translations by the Snowball stem of their one-word English headword."""
-    text = resources.files("assistant.lexicons").joinpath("en-id.tsv").read_text("utf-8")
-    found: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        headword, translations = line.split("\t")
-        if " " not in headword:
-            found.setdefault(_english_stem()(headword), []).extend(translations.split("|"))
-    return {stem: tuple(dict.fromkeys(words)) for stem, words in found.items()}
+def default_dictionary() -> Dictionary:
+    """FreeDict's English-Indonesian dictionary, shipped as `lexicons/en-id.tsv`."""
+    return Dictionary.parse(resources.files("assistant.lexicons").joinpath("en-id.tsv").read_text("utf-8"))
 
 
 def translations(word: str) -> tuple[str, ...]:
-    """Indonesian translations of an English word, any inflection ("surrendered", "days")."""
-    return _lexicon().get(_english_stem()(word.lower()), ())
+    """Indonesian translations of an English word in the default dictionary."""
+    return default_dictionary()(word)
 
 
-def concepts(question: str, analyzer: Analyzer, translate: bool) -> list[Concept]:
-    """The question's content words; with `translate`, each also as its dictionary translations."""
+def concepts(question: str, analyzer: Analyzer, dictionary: Dictionary | None = None) -> list[Concept]:
+    """The question's content words; with a `dictionary`, each also as its translations."""
     found: dict[tuple, Concept] = {}  # words said the same way count once ("menyerah", "menyerahkan")
     for token in analyzer.tokens(question):
         word = question[token.start : token.end].lower()
         alternatives = {(token.term,)}
-        if translate:
-            alternatives |= {tuple(terms) for text in translations(word) if (terms := analyzer.terms(text))}
+        if dictionary is not None:
+            alternatives |= {tuple(terms) for text in dictionary(word) if (terms := analyzer.terms(text))}
         key = tuple(sorted(alternatives))
         found.setdefault(key, Concept(word, key))
     return list(found.values())

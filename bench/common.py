@@ -9,6 +9,7 @@ from assistant.cache import cache_root
 from assistant.embeddings import Encoder, resolve
 from assistant.indexing import index_corpus
 from assistant.retrieve import Retriever
+from assistant.translation import Dictionary
 
 REPO = Path(__file__).resolve().parent.parent
 FACQA = REPO.parent / "shared" / "bench" / "facqa"
@@ -18,11 +19,12 @@ def default_encoder() -> Encoder:
     return Encoder(resolve(None, cache_root(), print), notify=print)
 
 
-def retrievers(encoder: Encoder) -> tuple[Retriever, Retriever]:
-    """Hybrid-capable retrievers over FacQA's passages and over the seeds (indexes cached)."""
+def retrievers(encoder: Encoder, dictionary: Dictionary | None = None) -> tuple[Retriever, Retriever]:
+    """Hybrid-capable retrievers over FacQA's passages and over the seeds (indexes cached);
+    `dictionary` translates English questions instead of the default one."""
     facqa_root, _ = index_corpus(FACQA / "passages.jsonl", cache_root(), encoder=encoder)
     seeds_root, _ = index_corpus(REPO / "seeds", cache_root(), encoder=encoder)
-    return Retriever.open(facqa_root, encoder), Retriever.open(seeds_root, encoder)
+    return Retriever.open(facqa_root, encoder, dictionary), Retriever.open(seeds_root, encoder, dictionary)
 
 
 def questions(name: str) -> list[evaluate.Question]:

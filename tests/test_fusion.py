@@ -3,7 +3,7 @@ import pytest
 from assistant.analysis import Analyzer
 from assistant.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
 from assistant.lexical import LexicalIndex
-from assistant.translation import concepts
+from assistant.translation import concepts, default_dictionary
 
 BM25 = [(1, 9.0), (2, 5.0), (3, 1.0)]
 DENSE = [(3, 0.91), (4, 0.90), (1, 0.70)]
@@ -30,7 +30,7 @@ def test_rrf_rewards_agreement():
 
 
 def words(question: str, translate: bool = False):
-    return concepts(question, Analyzer(), translate)
+    return concepts(question, Analyzer(), default_dictionary() if translate else None)
 
 
 def test_lexical_evidence_is_the_share_of_idf_mass_the_corpus_holds():
