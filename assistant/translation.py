@@ -6,7 +6,7 @@ stem ("days" finds "day") in FreeDict's English-Indonesian dictionary (`lexicons
 `tools/freedict_lexicon.py`), and its translations are analysed like archive text: "days" ->
 {hari}, "deal" -> {sepakat, kait, …}. A sentence says the word when it holds the word itself or
 every term of one of its translations. Answer accuracy on the English seed questions rose from
-0.739 to 0.870 with it (eval/README.md).
+0.739 to 0.870 with it (eval/README.md). A retriever can be given a fuller `Dictionary`.
 """
 
 from __future__ import annotations
@@ -77,11 +77,6 @@ class Dictionary:
 def default_dictionary() -> Dictionary:
     """FreeDict's English-Indonesian dictionary, shipped as `lexicons/en-id.tsv`."""
     return Dictionary.parse(resources.files("assistant.lexicons").joinpath("en-id.tsv").read_text("utf-8"))
-
-
-def translations(word: str) -> tuple[str, ...]:
-    """Indonesian translations of an English word in the default dictionary."""
-    return default_dictionary()(word)
 
 
 def concepts(question: str, analyzer: Analyzer, dictionary: Dictionary | None = None) -> list[Concept]:

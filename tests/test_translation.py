@@ -9,13 +9,13 @@ from test_cli import run
 from assistant.analysis import Analyzer
 from assistant.errors import AssistantError
 from assistant.retrieve import Retriever
-from assistant.translation import Dictionary, concepts, default_dictionary, translations
+from assistant.translation import Dictionary, concepts, default_dictionary
 
 
 @pytest.mark.parametrize("word, translation", [("days", "hari"), ("Roads", "jalan"), ("members", "anggota"),
                                                ("Monday", "senin"), ("operations", "operasi")])
 def test_an_english_word_is_found_in_the_dictionary_in_any_inflection(word, translation):
-    assert translation in translations(word)
+    assert translation in default_dictionary()(word)
 
 
 def test_a_question_in_the_archive_language_is_not_translated():
@@ -41,9 +41,9 @@ def test_an_english_question_is_answered_from_a_lexical_only_index(built, capsys
 def test_a_bigger_dictionary_can_be_plugged_in():
     extra = Dictionary.parse("# a user's own entries\nstill\tmasih\ndeal\tperjanjian\n\nbreak a leg\tsemoga sukses\n")
     merged = default_dictionary().merged(extra)
-    assert merged("stills") == ("masih",) and translations("still") == ()
+    assert merged("stills") == ("masih",) and default_dictionary()("still") == ()
     assert "sepakat" in merged("deals") and "perjanjian" in merged("deals")
-    assert merged("break") == translations("break")  # multi-word headwords are left out
+    assert merged("break") == default_dictionary()("break")  # multi-word headwords are left out
     with pytest.raises(AssistantError, match="dictionary line 2: expected headword<TAB>"):
         Dictionary.parse("still\tmasih\nstill masih\n")
 
