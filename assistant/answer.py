@@ -5,9 +5,11 @@ Every sentence of the top passages is scored on three signals: the question's wo
 see `translation`), whether it holds what the question asks for ("berapa"/"how many" wants a
 number, "siapa"/"who" a name, "kapan"/"when" a date, "di mana"/"where" a place), and its
 passage's rank, which carries the embedder's judgement through hybrid retrieval. The best sentence
-is the answer, its typed span the highlight. When the archive's evidence for the question is weak,
-the answer abstains instead of showing noise. Weights and thresholds are measured (eval/README.md);
-a per-sentence embedding cosine was measured too and left out: it added nothing in either language.
+is the answer, its typed span the highlight; a headline that wins gives way to the body sentence
+that says the same with its source and scope. When the archive's evidence for the question is
+weak, the answer abstains instead of showing noise. Weights and thresholds are measured
+(eval/README.md); a per-sentence embedding cosine was measured too and left out: it costs FacQA
+more than it gains and takes ~290 ms per answer.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from assistant.analysis import ARCHIVE_LANGUAGE, Analyzer, detect_language
 from assistant.fusion import concept_weight
+from assistant.ingest import Article
 from assistant.retrieve import Passage, Retriever, passage_json
 from assistant.sentences import Span, split_sentences
 from assistant.translation import Concept
@@ -200,6 +203,33 @@ def candidates(question: str, passages: list[Passage], retriever: Retriever) -> 
     return found
 
 
+def _in_headline(candidate: Candidate, articles: dict[str, Article]) -> bool:
+    headline = articles[candidate.passage.doc_id].headline
+    return headline is not None and candidate.passage.start + candidate.sentence[0] == headline[0]
+
+
+def _answer_word(candidate: Candidate) -> str:
+    """The first word of the highlighted answer ("400" of "400 Anggota"), to compare answers by."""
+    start, end = candidate.highlight
+    return candidate.text[start:end].split()[0].strip("()").lower()
+
+
+def reported(best: Candidate, found: list[Candidate], articles: dict[str, Article],
+             weights: dict[str, float] = WEIGHTS) -> Candidate:
+    """A headline states a story's key fact without its source or scope ("400 Anggota ISIS Raqqah
+    Menyerahkan Diri"); when the article's body gives the same answer among the candidates, the
+    best body sentence that does is shown instead ("Menurut juru bicara …, sekitar 400 anggota ISIS
+    … dalam sebulan terakhir")."""
+    if best.highlight is None or not _in_headline(best, articles):
+        return best
+    same = [
+        candidate for candidate in found
+        if candidate.passage.doc_id == best.passage.doc_id and candidate.highlight is not None
+        and not _in_headline(candidate, articles) and _answer_word(candidate) == _answer_word(best)
+    ]
+    return max(same, key=lambda candidate: candidate.score(weights), default=best)
+
+
 def answer(question: str, passages: list[Passage], retriever: Retriever) -> Answer:
     """Pick the answering sentence from `passages` (ranked by `retriever` for `question`)."""
     language = detect_language(question)
@@ -208,7 +238,8 @@ def answer(question: str, passages: list[Passage], retriever: Retriever) -> Answ
     query_vector = retriever.query_vector(question)
     if should_abstain(question, language, top, retriever, query_vector):
         return Answer(question, language, None, True, ABSTAIN[language], None, None, None, kind)
-    best = max(candidates(question, top, retriever), key=Candidate.score)
+    found = candidates(question, top, retriever)
+    best = reported(max(found, key=Candidate.score), found, retriever.index.articles)
     start, end = best.sentence
     return Answer(question, language, best.text, False, None, best.passage,
                   (best.passage.start + start, best.passage.start + end), best.highlight, kind)

@@ -37,6 +37,7 @@ class Article:
     outlet: str | None = None
     content_hash: str = ""
     record_line: int | None = None  # for a JSONL record, its line in `source`
+    headline: Span | None = None  # the text's own headline line; None when the title is derived
 
     def line_of(self, offset: int) -> int:
         """The 1-based line of `source` that `offset` into `text` falls on."""
@@ -102,6 +103,7 @@ def make_article(
         outlet=outlet or body.outlet or found.outlet,
         content_hash=content_hash,
         record_line=record_line,
+        headline=found.headline,
     )
 
 

@@ -36,7 +36,8 @@ from assistant.ingest import Article
 from assistant.lexical import LexicalIndex
 from assistant.vectors import VectorIndex
 
-FORMAT_VERSION = 2  # 2: the manifest checks itself; CURRENT names the previous generation too
+FORMAT_VERSION = 3  # 2: the manifest checks itself; CURRENT names the previous generation too;
+# 3: articles record their headline line
 _CURRENT, _MANIFEST, _LOCK = "CURRENT", "manifest.json", "LOCK"
 _ARTICLES, _CHUNKS = "articles.jsonl", "chunks.jsonl"
 _REBUILD_HINT = "run `assistant index --rebuild`"
@@ -237,7 +238,8 @@ def _read_generation(root: Path, generation: Path) -> StoredIndex:
             raise AssistantError(f"the index in {root} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
     try:
         articles = {
-            row["id"]: Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"])})
+            row["id"]: Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
+                                  "headline": tuple(row["headline"]) if row["headline"] else None})
             for row in _read_jsonl(generation / _ARTICLES)
         }
         chunks = [

@@ -20,7 +20,7 @@ import numpy as np
 from common import default_encoder, questions, retrievers
 
 from assistant import evaluate
-from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates
+from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates, reported
 from assistant.retrieve import Retriever
 from assistant.translation import Dictionary, default_dictionary
 
@@ -42,15 +42,16 @@ def question_candidates(retriever: Retriever, batch, sentence_cosine: bool = Fal
     for question in batch:
         passages = retriever.search(question.question, k=ANSWER_PASSAGES, mode="hybrid")
         found = candidates(question.question, passages, retriever)
-        rows.append((question, with_sentence_cosine(question.question, found, retriever) if sentence_cosine else found))
+        found = with_sentence_cosine(question.question, found, retriever) if sentence_cosine else found
+        rows.append((question, found, retriever.index.articles))
     return rows
 
 
 def accuracy(rows, weights) -> float:
     right = 0
-    for question, found in rows:
+    for question, found, articles in rows:
         if found:
-            best = max(found, key=lambda candidate: candidate.score(weights))
+            best = reported(max(found, key=lambda candidate: candidate.score(weights)), found, articles, weights)
             right += evaluate.contains_answer(best.text, question.answers)
     return right / len(rows)
 
@@ -68,7 +69,7 @@ def main() -> None:
         name: question_candidates(retriever, questions(part), args.sentence_cosine)
         for name, retriever, part in [("FacQA valid", facqa, "valid"), ("seeds en", seeds, "en"), ("seeds id", seeds, "id")]
     }
-    reachable = {name: sum(any(evaluate.contains_answer(c.text, q.answers) for c in found) for q, found in rows) / len(rows)
+    reachable = {name: sum(any(evaluate.contains_answer(c.text, q.answers) for c in found) for q, found, _ in rows) / len(rows)
                  for name, rows in sets.items()}
     print("answer in the top-5 passages at all: " + ", ".join(f"{n} {v:.3f}" for n, v in reachable.items()))
     meanings = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0) if args.sentence_cosine else (0.0,)
@@ -78,7 +79,7 @@ def main() -> None:
         weights = {"words": words, "type": kind, "rank": rank} | ({"meaning": meaning} if args.sentence_cosine else {})
         scores = {name: accuracy(rows, weights) for name, rows in sets.items()}
         grid.append((min(scores.values()), sum(scores.values()), weights, scores))
-    canonical = [(q, found) for rows in (sets["seeds en"], sets["seeds id"]) for q, found in rows if q.id in ("q01", "q02")]
+    canonical = [row for rows in (sets["seeds en"], sets["seeds id"]) for row in rows if row[0].id in ("q01", "q02")]
     grid = [row for row in grid if accuracy(canonical, row[2]) == 1.0]  # the canonical question, both languages
     print(f"{len(grid)} weightings answer the canonical question (q01, q02) with 400")
     print(f"current {WEIGHTS}: " + ", ".join(f"{n} {accuracy(rows, WEIGHTS):.3f}" for n, rows in sets.items()))

@@ -61,6 +61,9 @@ def test_canonical_question_is_answered_with_400_and_cited(retriever, question):
     assert result.passage.doc_id == KIBLAT and result.citations == [result.passage.chunk_id]
     start, end = result.highlight
     assert "400" in result.text[start:end]
+    # the reporting sentence with its source and scope, not the headline "400 Anggota ISIS … Menyerahkan Diri"
+    assert result.text.startswith("Menurut juru bicara koalisi AS Kolonel Riyan Dillon, sekitar 400 anggota ISIS")
+    assert result.text.endswith("dalam sebulan terakhir.")
     file_text = (SEEDS / f"{KIBLAT}.txt").read_text(encoding="utf-8")
     assert file_text[result.sentence[0] : result.sentence[1]] == result.text
     assert result.json() == {"text": f"{result.text} [{result.passage.rank}]", "abstained": False,

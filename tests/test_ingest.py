@@ -57,6 +57,7 @@ def test_article_text_is_the_file_text_unchanged(articles):
 def test_kiblat_metadata(articles):
     article = articles[KIBLAT]
     assert article.title == "Koalisi AS: 400 Anggota ISIS Raqqah Menyerahkan Diri"
+    assert article.text[slice(*article.headline)] == article.title  # the text's own headline line
     assert article.place == "Raqqah"
     assert article.date == "--10-17"  # "Selasa (17/10)": no year in the text, none invented
     assert article.outlet == "Sky News Arabic"  # from "Sumber:"
@@ -65,7 +66,7 @@ def test_kiblat_metadata(articles):
 def test_mina_metadata(articles):
     article = articles[MINA]
     assert article.title.startswith("Juru bicara Pentagon Amerika Serikat (AS) Kapten Jeff Davis")
-    assert len(article.title) <= 91
+    assert len(article.title) <= 91 and article.headline is None  # derived from the first sentence
     assert article.place == "Washington"
     assert article.date == "2017-02-19"  # the Gregorian half of "21 Jumadil Awwal 1438/19 Februari 2017"
     assert article.outlet == "Mi’raj Islamic News Agency (MINA)"

@@ -5,6 +5,7 @@ import pytest
 from assistant import store
 from assistant.errors import AssistantError
 from assistant.indexing import index_seeds
+from assistant.ingest import read_seed, scan_seeds
 
 
 def live_files(index):
@@ -93,3 +94,10 @@ def test_ctrl_c_just_before_the_switch_leaves_the_old_index_and_no_leftovers(bui
         index_seeds(seeds, index)
     assert store.live_generation(index) == before and len(store.read(index).articles) == 3
     assert sorted(path.name for path in index.iterdir()) == sorted(["CURRENT", "LOCK", before.name])
+
+
+def test_articles_come_back_from_the_store_as_they_were_read(built):
+    seeds, index = built
+    read = {article.id: article for article in (read_seed(seed, print) for seed in scan_seeds(seeds, print))}
+    stored = store.read(index).articles
+    assert stored == read and any(article.headline for article in stored.values())
