@@ -214,18 +214,19 @@ def _answer_word(candidate: Candidate) -> str:
     return candidate.text[start:end].split()[0].strip("()").lower()
 
 
-def reported(best: Candidate, found: list[Candidate], articles: dict[str, Article],
-             weights: dict[str, float] = WEIGHTS) -> Candidate:
-    """A headline states a story's key fact without its source or scope ("400 Anggota ISIS Raqqah
-    Menyerahkan Diri"); when the article's body gives the same answer among the candidates, the
-    best body sentence that does is shown instead ("Menurut juru bicara …, sekitar 400 anggota ISIS
-    … dalam sebulan terakhir")."""
+def pick(found: list[Candidate], articles: dict[str, Article], weights: dict[str, float] = WEIGHTS) -> Candidate:
+    """The best-scoring candidate, except that a headline, which states a story's key fact without
+    its source or scope ("400 Anggota ISIS Raqqah Menyerahkan Diri"), gives way to the best body
+    sentence of its article that gives the same answer ("Menurut juru bicara …, sekitar 400 anggota
+    ISIS … dalam sebulan terakhir")."""
+    best = max(found, key=lambda candidate: candidate.score(weights))
     if best.highlight is None or not _in_headline(best, articles):
         return best
+    word = _answer_word(best)
     same = [
         candidate for candidate in found
         if candidate.passage.doc_id == best.passage.doc_id and candidate.highlight is not None
-        and not _in_headline(candidate, articles) and _answer_word(candidate) == _answer_word(best)
+        and not _in_headline(candidate, articles) and _answer_word(candidate) == word
     ]
     return max(same, key=lambda candidate: candidate.score(weights), default=best)
 
@@ -238,8 +239,7 @@ def answer(question: str, passages: list[Passage], retriever: Retriever) -> Answ
     query_vector = retriever.query_vector(question)
     if should_abstain(question, language, top, retriever, query_vector):
         return Answer(question, language, None, True, ABSTAIN[language], None, None, None, kind)
-    found = candidates(question, top, retriever)
-    best = reported(max(found, key=Candidate.score), found, retriever.index.articles)
+    best = pick(candidates(question, top, retriever), retriever.index.articles)
     start, end = best.sentence
     return Answer(question, language, best.text, False, None, best.passage,
                   (best.passage.start + start, best.passage.start + end), best.highlight, kind)

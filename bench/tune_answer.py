@@ -20,7 +20,7 @@ import numpy as np
 from common import default_encoder, questions, retrievers
 
 from assistant import evaluate
-from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates, reported
+from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates, pick
 from assistant.retrieve import Retriever
 from assistant.translation import Dictionary, default_dictionary
 
@@ -51,7 +51,7 @@ def accuracy(rows, weights) -> float:
     right = 0
     for question, found, articles in rows:
         if found:
-            best = reported(max(found, key=lambda candidate: candidate.score(weights)), found, articles, weights)
+            best = pick(found, articles, weights)
             right += evaluate.contains_answer(best.text, question.answers)
     return right / len(rows)
 
