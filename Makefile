@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 QUESTION ?= berapa anggota ISIS yang menyerahkan diri di Raqqah?
 
-.PHONY: run ask test bench install
+.PHONY: run ask test test-fast bench install
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,6 +23,9 @@ ask: install
 
 test: install
 	$(PYTHON) -m pytest
+
+test-fast: install  # everything but the model-loading, process and chat tests
+	$(PYTHON) -m pytest -m "not slow"
 
 bench: install
 	$(PYTHON) bench/bm25_1m.py

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from assistant.lexical import LexicalIndex
+from news_assistant.index.lexical import LexicalIndex
 
 
 def zipf_mandelbrot(vocabulary: int, s: float = 1.05, q: float = 10.0) -> np.ndarray:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.evaluation.datasets import FACQA, REPOSITORY
+from news_assistant.files import cache_root
+from news_assistant.index.build import index_corpus
+from news_assistant.models.encoder import Encoder, resolve
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.translation import Dictionary
 
-from assistant import evaluate
-from assistant.cache import cache_root
-from assistant.embeddings import Encoder, resolve
-from assistant.indexing import index_corpus
-from assistant.retrieve import Retriever
-from assistant.translation import Dictionary
-
-REPO = Path(__file__).resolve().parent.parent
-FACQA = REPO.parent / "shared" / "bench" / "facqa"
+REPO = REPOSITORY
 
 
 def default_encoder() -> Encoder:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
-from assistant.cache import cache_root
-from assistant.embeddings import BACKENDS, Encoder, resolve
-
-FACQA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "facqa"
+from news_assistant.evaluation.datasets import FACQA
+from news_assistant.files import cache_root
+from news_assistant.models.encoder import BACKENDS, Encoder, resolve
 
 
 def timed(encode, texts) -> tuple[np.ndarray, float]:

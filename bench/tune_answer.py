@@ -19,18 +19,18 @@ from pathlib import Path
 import numpy as np
 from common import default_encoder, questions, retrievers
 
-from assistant import evaluate
-from assistant.answer import ANSWER_PASSAGES, WEIGHTS, candidates, pick
-from assistant.retrieve import Retriever
-from assistant.translation import Dictionary, default_dictionary
+from news_assistant.answer.pick import AnswerSettings, candidates, pick
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.translation import Dictionary, default_dictionary
 
 
-def with_sentence_cosine(question: str, found, retriever: Retriever):
+def with_sentence_cosine(query, found, retriever: Retriever):
     """The candidates with a "meaning" feature: the sentence's e5 cosine to the question, mapped
     onto [0, 1] among the question's candidates (raw cosines all lie within a few hundredths)."""
     if not found:
         return found
-    cosines = retriever.encoder.encode_passages([candidate.text for candidate in found]) @ retriever.query_vector(question)
+    cosines = retriever.encoder.encode_passages([candidate.text for candidate in found]) @ query.vector
     span = cosines.max() - cosines.min()
     meaning = (cosines - cosines.min()) / span if span > 0 else np.ones_like(cosines)
     return [dataclasses.replace(candidate, features={**candidate.features, "meaning": float(value)})
@@ -40,18 +40,17 @@ def with_sentence_cosine(question: str, found, retriever: Retriever):
 def question_candidates(retriever: Retriever, batch, sentence_cosine: bool = False):
     rows = []
     for question in batch:
-        passages = retriever.search(question.question, k=ANSWER_PASSAGES, mode="hybrid")
-        found = candidates(question.question, passages, retriever)
-        found = with_sentence_cosine(question.question, found, retriever) if sentence_cosine else found
-        rows.append((question, found, retriever.index.articles))
+        query = retriever.analyse(question.question)
+        found = candidates(query, retriever.search(query, k=AnswerSettings().passages, mode="hybrid"))
+        rows.append((question, with_sentence_cosine(query, found, retriever) if sentence_cosine else found))
     return rows
 
 
 def accuracy(rows, weights) -> float:
     right = 0
-    for question, found, articles in rows:
+    for question, found in rows:
         if found:
-            best = pick(found, articles, weights)
+            best = pick(found, weights)
             right += evaluate.contains_answer(best.text, question.answers)
     return right / len(rows)
 
@@ -69,7 +68,7 @@ def main() -> None:
         name: question_candidates(retriever, questions(part), args.sentence_cosine)
         for name, retriever, part in [("FacQA valid", facqa, "valid"), ("seeds en", seeds, "en"), ("seeds id", seeds, "id")]
     }
-    reachable = {name: sum(any(evaluate.contains_answer(c.text, q.answers) for c in found) for q, found, _ in rows) / len(rows)
+    reachable = {name: sum(any(evaluate.contains_answer(c.text, q.answers) for c in found) for q, found in rows) / len(rows)
                  for name, rows in sets.items()}
     print("answer in the top-5 passages at all: " + ", ".join(f"{n} {v:.3f}" for n, v in reachable.items()))
     meanings = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0) if args.sentence_cosine else (0.0,)
@@ -82,7 +81,8 @@ def main() -> None:
     canonical = [row for rows in (sets["seeds en"], sets["seeds id"]) for row in rows if row[0].id in ("q01", "q02")]
     grid = [row for row in grid if accuracy(canonical, row[2]) == 1.0]  # the canonical question, both languages
     print(f"{len(grid)} weightings answer the canonical question (q01, q02) with 400")
-    print(f"current {WEIGHTS}: " + ", ".join(f"{n} {accuracy(rows, WEIGHTS):.3f}" for n, rows in sets.items()))
+    current = AnswerSettings().weights
+    print(f"current {current}: " + ", ".join(f"{n} {accuracy(rows, current):.3f}" for n, rows in sets.items()))
     print("best overall (the most right answers over all sets, then the worst set):")
     for worst, _, weights, scores in sorted(grid, key=lambda row: (row[1], row[0]), reverse=True)[:5]:
         print(f"  {weights}: " + ", ".join(f"{n} {v:.3f}" for n, v in scores.items()) + f"  (worst {worst:.3f})")

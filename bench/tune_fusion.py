@@ -11,21 +11,17 @@ from __future__ import annotations
 
 from common import default_encoder, questions, retrievers
 
-from assistant import evaluate
-from assistant.fusion import FUSION_DEPTH, fuse, reciprocal_rank_fusion
-from assistant.retrieve import Retriever
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.search.fusion import FusionSettings, fuse, reciprocal_rank_fusion
+from news_assistant.search.retrieve import Retriever
 
 
 def candidates(retriever: Retriever, batch):
     """Per question: (question, BM25 ranking, dense ranking, lexical evidence in [0, 1])."""
-    rows = []
+    rows, depth = [], FusionSettings().depth
     for question in batch:
-        rows.append((
-            question,
-            retriever.rank(question.question, FUSION_DEPTH, "bm25"),
-            retriever.rank(question.question, FUSION_DEPTH, "dense"),
-            retriever.evidence(question.question),
-        ))
+        query = retriever.analyse(question.question)
+        rows.append((question, retriever.rank(query, depth, "bm25"), retriever.rank(query, depth, "dense"), query.evidence))
     return rows
 
 

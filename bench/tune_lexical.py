@@ -10,26 +10,25 @@ Indexes are built in memory through the library's own chunker, analyzer and BM25
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from assistant import evaluate
-from assistant.analysis import Analyzer
-from assistant.chunking import chunk_article
-from assistant.ingest import read_jsonl, read_seed, scan_seeds
-from assistant.lexical import LexicalIndex
-from assistant.retrieve import Retriever
-from assistant.store import StoredIndex
+from common import FACQA, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FACQA = REPO.parent / "shared" / "bench" / "facqa"
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.index.build import IndexSettings
+from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.store import StoredIndex
+from news_assistant.ingest.articles import read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.chunking import ChunkSettings, chunk_article
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.analysis import Analyzer
+
 SHOWN = ("R@1", "MRR@10", "hit@1", "hit@5")
 
 
-def in_memory(articles, analyzer: Analyzer, max_chars: int = 500, overlap: int = 0) -> Retriever:
-    chunks = [chunk for article in articles for chunk in chunk_article(article, max_chars, overlap)]
-    lexical = LexicalIndex.build([analyzer.terms(chunk.text) for chunk in chunks])
-    index = StoredIndex({"analyzer": analyzer.settings}, {a.id: a for a in articles}, chunks, lexical)
-    return Retriever(index, analyzer)
+def in_memory(articles, settings: IndexSettings) -> Retriever:
+    chunks = [chunk for article in articles for chunk in chunk_article(article, settings.chunking)]
+    lexical = LexicalIndex.build([settings.analyzer.terms(chunk.text) for chunk in chunks])
+    return Retriever(StoredIndex(settings.to_dict(), {a.id: a for a in articles}, chunks, lexical))
 
 
 def score(retriever: Retriever, questions, group: str = "all") -> str:
@@ -49,7 +48,7 @@ def analyzers() -> None:
         questions = evaluate.load_questions(FACQA / f"questions-{split}.jsonl")
         print(f"FacQA {split} ({len(questions)} questions)")
         for name, analyzer in variants.items():
-            print(f"  {name:38s} {score(in_memory(articles, analyzer), questions)}")
+            print(f"  {name:38s} {score(in_memory(articles, IndexSettings(analyzer)), questions)}")
 
 
 def chunking() -> None:
@@ -59,7 +58,7 @@ def chunking() -> None:
     print("eval/questions.jsonl, BM25 (Indonesian questions | all questions)")
     for max_chars in (200, 300, 400, 500, 700, 1000):
         for overlap in (0, 1):
-            retriever = in_memory(articles, Analyzer(), max_chars, overlap)
+            retriever = in_memory(articles, IndexSettings(chunking=ChunkSettings(max_chars, overlap)))
             print(f"  {max_chars:4d} chars, overlap {overlap}: {score(retriever, questions, 'id')}  |  "
                   f"{score(retriever, questions)}")
 

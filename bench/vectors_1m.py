@@ -18,7 +18,7 @@ import time
 import faiss
 import numpy as np
 
-from assistant.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorIndex
+from news_assistant.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorIndex
 
 
 def normalised(matrix: np.ndarray) -> np.ndarray:
@@ -38,12 +38,10 @@ def clustered(count: int, dimension: int, topics: int, spread: float, rng: np.ra
 def e5_fit(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Vectors sampled from a Gaussian fitted to real passage embeddings, and real query vectors."""
     import json
-    from pathlib import Path
 
-    from assistant.cache import cache_root
-    from assistant.embeddings import Encoder, resolve
-
-    facqa = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "facqa"
+    from news_assistant.evaluation.datasets import FACQA as facqa
+    from news_assistant.files import cache_root
+    from news_assistant.models.encoder import Encoder, resolve
     encoder = Encoder(resolve(None, cache_root(), print), notify=print)
     with (facqa / "passages.jsonl").open() as file:
         passages = encoder.encode_passages([json.loads(line)["text"] for line in file])

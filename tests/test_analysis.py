@@ -1,4 +1,4 @@
-from assistant.analysis import Analyzer
+from news_assistant.text.analysis import Analyzer
 
 
 def test_numbers_keep_their_separators():

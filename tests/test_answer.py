@@ -1,10 +1,11 @@
 import pytest
-from conftest import KIBLAT, SEEDS
+from helpers import KIBLAT, SEEDS
 
-from assistant.analysis import detect_language
-from assistant.answer import answer, question_kind, typed_span
-from assistant.indexing import index_seeds
-from assistant.retrieve import Retriever
+from news_assistant.answer.pick import answer, typed_span
+from news_assistant.index.build import index_seeds
+from news_assistant.search.query import question_kind
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.analysis import detect_language
 
 
 @pytest.mark.parametrize(
@@ -55,8 +56,8 @@ def retriever(tmp_path_factory, encoder):
 @pytest.mark.parametrize("question", ["how many ISIS members surrendered in Raqqa?",
                                       "Berapa anggota ISIS yang menyerahkan diri di Raqqah?"])
 def test_canonical_question_is_answered_with_400_and_cited(retriever, question):
-    passages = retriever.search(question, k=5)
-    result = answer(question, passages, retriever)
+    query = retriever.analyse(question)
+    result = answer(query, retriever.search(query, k=5))
     assert not result.abstained and "400" in result.text
     assert result.passage.doc_id == KIBLAT and result.citations == [result.passage.chunk_id]
     start, end = result.highlight
@@ -73,7 +74,8 @@ def test_canonical_question_is_answered_with_400_and_cited(retriever, question):
 @pytest.mark.parametrize("question", ["Berapa militan yang menyerah dalam beberapa hari terakhir saja di Raqqah?",
                                       "How many fighters gave themselves up in the final few days alone?"])
 def test_the_scope_of_the_question_picks_350_not_400(retriever, question):
-    result = answer(question, retriever.search(question, k=5), retriever)
+    query = retriever.analyse(question)
+    result = answer(query, retriever.search(query, k=5))
     assert "350 militan" in result.text and "400" not in result.text
 
 
@@ -86,7 +88,8 @@ def test_the_scope_of_the_question_picks_350_not_400(retriever, question):
     ],
 )
 def test_off_topic_questions_are_abstained_in_their_language(retriever, question, message):
-    result = answer(question, retriever.search(question, k=5), retriever)
+    query = retriever.analyse(question)
+    result = answer(query, retriever.search(query, k=5))
     assert result.abstained and result.text is None and result.message == message
     assert result.json() == {"text": None, "abstained": True, "citations": []}
 

@@ -1,9 +1,8 @@
 import pytest
-from conftest import FACQA, KIBLAT, SEEDS
-from test_ingest import BOILERPLATE
+from helpers import BOILERPLATE, FACQA, KIBLAT, SEEDS
 
-from assistant.chunking import MAX_CHARS, chunk_article, pack
-from assistant.ingest import make_article, read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.articles import make_article, read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.chunking import ChunkSettings, chunk_article, pack
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def test_boilerplate_is_never_inside_a_chunk(seed_articles):
 def test_chunks_are_whole_sentences_within_the_size(seed_articles):
     for article in seed_articles:
         for chunk in chunk_article(article):
-            assert len(chunk.text) <= MAX_CHARS
+            assert len(chunk.text) <= ChunkSettings().max_chars
             assert chunk.text[-1] in ".”\"?!)" or chunk.text.endswith("Diri")  # the Kiblat headline
 
 
@@ -58,6 +57,6 @@ def test_overlap_repeats_the_last_sentence():
 
 def test_a_text_without_punctuation_is_cut_at_spaces():
     text = " ".join(["kata"] * 400)
-    chunks = chunk_article(make_article("x", text, "x.txt", "h"), max_chars=200)
+    chunks = chunk_article(make_article("x", text, "x.txt", "h"), ChunkSettings(max_chars=200))
     assert len(chunks) > 5
     assert all(len(chunk.text) <= 200 and text[chunk.start : chunk.end] == chunk.text for chunk in chunks)

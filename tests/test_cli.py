@@ -4,20 +4,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CANONICAL_QUESTION, KIBLAT, REPO
+from helpers import CANONICAL_QUESTION, KIBLAT, REPO, run
 
-from assistant import store
-from assistant.cli import main
-
-
-def run(capsys, *argv):
-    """(exit code, stdout, stderr) of one command, as a shell would see them."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit:  # argparse's own usage errors
-        code = exit.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from news_assistant.index import store
 
 
 def test_index_prints_what_it_did(seeds, tmp_path, capsys):
@@ -117,7 +106,7 @@ def test_module_entry_point_in_a_real_process(built):
     seeds, index = built
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds), "--index", str(index)],
+        [sys.executable, "-m", "news_assistant", "ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds), "--index", str(index)],
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert result.returncode == 0, result.stderr

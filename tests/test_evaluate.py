@@ -2,13 +2,13 @@ import json
 import math
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
-from assistant import evaluate
-from assistant.errors import AssistantError
-from assistant.evaluate import Question, answer_hit, contains_answer, ndcg, reciprocal_rank, source_recall
-from assistant.indexing import index_seeds
-from assistant.retrieve import Passage, Retriever
+from news_assistant.errors import AssistantError
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.evaluation.metrics import Question, answer_hit, contains_answer, ndcg, reciprocal_rank, source_recall
+from news_assistant.index.build import index_seeds
+from news_assistant.search.retrieve import Passage, Retriever
 
 QUESTIONS = REPO / "eval" / "questions.jsonl"
 EXPECTED = REPO / "eval" / "expected.json"

@@ -1,9 +1,9 @@
 import pytest
 
-from assistant.analysis import Analyzer
-from assistant.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
-from assistant.lexical import LexicalIndex
-from assistant.translation import concepts, default_dictionary
+from news_assistant.index.lexical import LexicalIndex
+from news_assistant.search.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
+from news_assistant.text.analysis import Analyzer
+from news_assistant.text.translation import concepts, default_dictionary
 
 BM25 = [(1, 9.0), (2, 5.0), (3, 1.0)]
 DENSE = [(3, 0.91), (4, 0.90), (1, 0.70)]

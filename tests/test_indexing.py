@@ -1,9 +1,9 @@
 import pytest
-from conftest import KIBLAT
+from helpers import KIBLAT
 
-from assistant import store
-from assistant.errors import AssistantError, UsageError
-from assistant.indexing import index_seeds
+from news_assistant.errors import AssistantError, UsageError
+from news_assistant.index import store
+from news_assistant.index.build import index_seeds
 
 NEW_ARTICLE = """Pasukan Kurdi Rebut Desa Terakhir
 

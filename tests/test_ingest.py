@@ -1,25 +1,10 @@
 import json
 
 import pytest
-from conftest import AFP, KIBLAT, MINA, SEEDS
+from helpers import AFP, BOILERPLATE, KIBLAT, MINA, SEEDS
 
-from assistant.errors import AssistantError
-from assistant.ingest import SeedFile, SkippedFile, decode, read_jsonl, read_seed, scan_seeds
-
-BOILERPLATE = [
-    "Baca juga",
-    "Baca Juga",
-    "Cek Berita dan Artikel",
-    "Google News",
-    "Ingin Langganan Artikel",
-    "Daftarkan emailmu",
-    "berhenti langganan",
-    "Anda mungkin juga berminat",
-    "Redaktur:",
-    "Sumber:",
-    "(T/RI-1/P1)",
-    "Mi’raj Islamic News Agency (MINA)",
-]
+from news_assistant.errors import AssistantError
+from news_assistant.ingest.articles import SeedFile, SkippedFile, decode, read_jsonl, read_seed, scan_seeds
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,11 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FACQA
+from helpers import FACQA
 from rank_bm25 import BM25Okapi
 
-from assistant.analysis import Analyzer
-from assistant.lexical import LexicalIndex
+from news_assistant.index.lexical import LexicalIndex
+from news_assistant.text.analysis import Analyzer
 
 # "raqqa" is in 3 of 4 documents: a negative IDF, floored the way rank-bm25 floors it.
 SMALL = [

@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CANONICAL_QUESTION, REPO, SEEDS
+from helpers import CANONICAL_QUESTION, REPO, SEEDS
 
-from assistant import store
+from news_assistant.index import store
 
 KILL_RUNS = 20
 
 
 def command(*argv: str) -> list[str]:
-    return [sys.executable, "-m", "assistant", *argv]
+    return [sys.executable, "-m", "news_assistant", *argv]
 
 
 def environment(**extra: str) -> dict:
@@ -145,7 +145,7 @@ def refuse(*args, **kwargs):
 socket.socket.connect = socket.socket.connect_ex = refuse
 socket.create_connection = socket.getaddrinfo = refuse
 
-from assistant.cli import main
+from news_assistant.app.cli import main
 
 sys.exit(main(sys.argv[2:]))
 """

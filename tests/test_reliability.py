@@ -9,12 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import CANONICAL_QUESTION, KIBLAT
-from test_cli import run
+from helpers import CANONICAL_QUESTION, KIBLAT, run
 
-from assistant import store
-from assistant.analysis import Analyzer
-from assistant.ingest import MAX_FILE_BYTES
+from news_assistant.index import store
+from news_assistant.ingest.articles import MAX_FILE_BYTES
+from news_assistant.text.analysis import Analyzer
 
 SEEDS_TOTAL = "3 articles"
 

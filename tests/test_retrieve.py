@@ -1,8 +1,8 @@
 import pytest
-from conftest import CANONICAL_QUESTION, KIBLAT
+from helpers import CANONICAL_QUESTION, KIBLAT
 
-from assistant.errors import UsageError
-from assistant.retrieve import Retriever
+from news_assistant.errors import UsageError
+from news_assistant.search.retrieve import Retriever
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from assistant.sentences import split_sentences
+from news_assistant.text.sentences import split_sentences
 
 
 def sentences(text: str) -> list[str]:

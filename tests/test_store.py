@@ -1,11 +1,12 @@
+import hashlib
 import json
 
 import pytest
 
-from assistant import store
-from assistant.errors import AssistantError
-from assistant.indexing import index_seeds
-from assistant.ingest import read_seed, scan_seeds
+from news_assistant.errors import AssistantError
+from news_assistant.index import store
+from news_assistant.index.build import index_seeds
+from news_assistant.ingest.articles import read_seed, scan_seeds
 
 
 def live_files(index):
@@ -78,7 +79,11 @@ def test_manifest_records_sources_settings_and_counts(built):
     assert manifest["analyzer"]["stem"] is True and manifest["chunking"]["max_chars"] > 0
     assert manifest["counts"]["articles"] == 3
     assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
-    assert manifest["checksum"] == store._manifest_checksum(manifest)
+    generation = store.live_generation(index)
+    for name, checksum in manifest["files"].items():
+        assert checksum == hashlib.sha256((generation / name).read_bytes()).hexdigest()
+    body = {key: value for key, value in manifest.items() if key != "checksum"}
+    assert manifest["checksum"] == hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def test_ctrl_c_just_before_the_switch_leaves_the_old_index_and_no_leftovers(built, monkeypatch):

@@ -3,13 +3,12 @@
 import json
 
 import pytest
-from conftest import KIBLAT
-from test_cli import run
+from helpers import KIBLAT, run
 
-from assistant.analysis import Analyzer
-from assistant.errors import AssistantError
-from assistant.retrieve import Retriever
-from assistant.translation import Dictionary, concepts, default_dictionary
+from news_assistant.errors import AssistantError
+from news_assistant.search.retrieve import Retriever
+from news_assistant.text.analysis import Analyzer
+from news_assistant.text.translation import Dictionary, concepts, default_dictionary
 
 
 @pytest.mark.parametrize("word, translation", [("days", "hari"), ("Roads", "jalan"), ("members", "anggota"),
@@ -53,5 +52,5 @@ def test_the_retriever_translates_with_the_dictionary_it_is_given(built):
     question = "How many militants could be in the last pocket?"
     plain = Retriever.open(index)
     bigger = Retriever.open(index, dictionary=default_dictionary().merged(Dictionary.parse("pocket\tkubu\n")))
-    assert "kubu" not in plain.query_terms(question) and "kubu" in bigger.query_terms(question)
-    assert bigger.evidence(question) > plain.evidence(question)
+    assert "kubu" not in plain.analyse(question).terms and "kubu" in bigger.analyse(question).terms
+    assert bigger.analyse(question).evidence > plain.analyse(question).evidence

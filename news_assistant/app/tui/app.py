@@ -1,0 +1,174 @@
+"""The chat application: key bindings, command palette entries and background work.
+
+Everything slow runs in worker threads, so typing never waits: loading the index and the model at
+start-up (a first question waits for it with a visible status), retrieval for each question, and
+rebuilding the index (with a progress bar).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import ProgressBar
+
+from news_assistant.app.archive import Archive
+from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
+from news_assistant.app.tui.widgets import AnswerCard
+from news_assistant.errors import AssistantError
+from news_assistant.search.retrieve import MODES, Passage
+from news_assistant.text.metadata import display_date
+
+
+class AssistantApp(App):
+    CSS_PATH = "assistant.tcss"
+    TITLE = "News archive assistant"
+    BINDINGS = [
+        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("ctrl+t", "toggle_mode", "Mode"),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+r", "rebuild_index", "Rebuild index"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+    mode: reactive[str | None] = reactive(None)
+    status: reactive[str] = reactive("Loading the index and the model…")
+
+    def __init__(self, archive: Archive) -> None:
+        super().__init__()
+        self.archive = archive
+        self.ready = threading.Event()  # set once the index and the model are loaded
+        self.busy = threading.Lock()  # one retrieval or rebuild at a time
+        self.load_error: str | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(ChatScreen())
+        self.load()
+
+    # -- status line ---------------------------------------------------------------------------
+
+    def _status_line(self) -> str:
+        if self.load_error:
+            return f"error: {self.load_error}"
+        if not self.ready.is_set():
+            return self.status
+        counts = (self.archive.manifest() or {}).get("counts", {})
+        return (f"{counts.get('articles', 0)} articles · {counts.get('chunks', 0)} passages · "
+                f"mode {self.mode} (ctrl+t) · {self.status}")
+
+    def refresh_status(self) -> None:
+        for screen in self.screen_stack:
+            for status in screen.query("#status"):
+                status.update(self._status_line())
+
+    def watch_mode(self) -> None:
+        self.refresh_status()
+
+    def watch_status(self) -> None:
+        self.refresh_status()
+
+    # -- background work -----------------------------------------------------------------------
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        self.call_from_thread(self._show_progress, stage, done, total)
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        bar = self.screen.query_one("#progress", ProgressBar) if isinstance(self.screen, ChatScreen) else None
+        if bar is not None:
+            bar.display = done < total
+            bar.update(total=total, progress=done)
+        self.status = f"{stage} {done}/{total}"
+
+    def _notify_from_thread(self, message: str) -> None:
+        self.call_from_thread(setattr, self, "status", message)
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        self.archive.notify = self._notify_from_thread
+        try:
+            with self.busy:
+                retriever = self.archive.retriever(self._progress)
+                if retriever.encoder is not None:
+                    retriever.analyse("warm-up")  # load the model now, not at the first question
+        except AssistantError as error:
+            self.load_error = str(error)
+            self.call_from_thread(self.refresh_status)
+            return
+        self.ready.set()
+        self.call_from_thread(self._loaded, retriever.modes[0])
+
+    def _loaded(self, mode: str) -> None:
+        self.mode = self.mode or mode
+        self.status = "ready"
+
+    @work(thread=True, group="ask")
+    def ask(self, question: str, card: AnswerCard) -> None:
+        """Answer in a worker thread, waiting for the model if it is still loading."""
+        if not self.ready.is_set():
+            self.call_from_thread(setattr, self, "status", "Waiting for the model to load…")
+            self.ready.wait()
+        try:
+            with self.busy:
+                answer, passages, mode = self.archive.ask(question, k=5, mode=self.mode)
+        except AssistantError as error:
+            self.call_from_thread(card.show_error, f"error: {error}")
+            return
+        dates = [display_date(passage.date) for passage in passages]
+        self.call_from_thread(card.show, answer, passages, mode, dates)
+        self.call_from_thread(setattr, self, "status", "ready")
+
+    @work(thread=True, exclusive=True, group="rebuild")
+    def rebuild(self) -> None:
+        try:
+            with self.busy:
+                report = self.archive.build(rebuild=True, progress=self._progress)
+                self.archive.retriever()
+        except AssistantError as error:
+            self.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.call_from_thread(self._rebuilt, report.summary())
+
+    def _rebuilt(self, summary: str) -> None:
+        self.status = f"index rebuilt: {summary}"
+        self.notify(f"Index rebuilt: {summary}")
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_new_chat(self) -> None:
+        if isinstance(self.screen, ChatScreen):
+            self.screen.clear()
+
+    def action_toggle_mode(self) -> None:
+        if not self.ready.is_set():
+            return
+        available = self.archive.retriever().modes
+        current = self.mode if self.mode in available else available[0]
+        self.mode = available[(available.index(current) + 1) % len(available)]
+        self.notify(f"Retrieval mode: {self.mode}")
+
+    def action_copy_answer(self) -> None:
+        card = self.screen.latest_card() if isinstance(self.screen, ChatScreen) else None
+        if card is None:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        self.copy_to_clipboard(card.plain_text())
+        self.notify("Answer and citations copied.")
+
+    def action_rebuild_index(self) -> None:
+        self.notify("Rebuilding the index in the background…")
+        self.rebuild()
+
+    def open_citation(self, passage: Passage) -> None:
+        article = self.archive.retriever().index.articles[passage.doc_id]
+        self.push_screen(ArticleScreen(article, passage))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New chat", "Clear the conversation", self.action_new_chat)
+        yield SystemCommand("Toggle mode", f"Cycle retrieval mode ({' / '.join(MODES)})", self.action_toggle_mode)
+        yield SystemCommand("Copy answer", "Copy the latest answer with its citations", self.action_copy_answer)
+        yield SystemCommand("Rebuild index", "Rebuild the index from the seeds folder", self.action_rebuild_index)

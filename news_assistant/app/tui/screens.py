@@ -1,0 +1,120 @@
+"""The chat screen and the article screen a citation opens."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static, TextArea
+from textual.widgets.text_area import Selection
+
+from news_assistant.app.tui.widgets import AnswerCard, HistoryInput, QuestionBubble
+from news_assistant.ingest.articles import Article
+from news_assistant.search.retrieve import Passage
+
+WELCOME = (
+    "Ask about the archive in Indonesian or English, e.g. "
+    "“how many ISIS members surrendered in Raqqa?”. Answers cite their article; "
+    "select a source to read it."
+)
+
+
+class ChatScreen(Screen):
+    """The conversation: questions, answers with sources, the question box and a status line."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "focus_sources", "Sources"),
+        Binding("escape", "focus_question", "Question", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="log"):
+            yield Static(WELCOME, classes="welcome")
+        yield ProgressBar(id="progress", show_eta=True)
+        yield HistoryInput(placeholder="Ask a question (↑/↓ for earlier ones)", id="question")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.query_one(HistoryInput).focus()
+        self.app.refresh_status()
+
+    def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        box = self.query_one(HistoryInput)
+        box.remember(question)
+        box.value = ""
+        log = self.query_one("#log", VerticalScroll)
+        card = AnswerCard(question)
+        log.mount(QuestionBubble(question))
+        log.mount(card)
+        log.scroll_end(animate=False)
+        self.app.ask(question, card)
+
+    def on_answer_card_citation_selected(self, event: AnswerCard.CitationSelected) -> None:
+        self.app.open_citation(event.passage)
+
+    def clear(self) -> None:
+        log = self.query_one("#log", VerticalScroll)
+        log.remove_children()
+        log.mount(Static(WELCOME, classes="welcome"))
+        self.action_focus_question()
+
+    def action_focus_question(self) -> None:
+        self.query_one(HistoryInput).focus()
+
+    def action_focus_sources(self) -> None:
+        """Move to the latest answer's sources: ↑/↓ to choose, enter to read the article."""
+        card = self.latest_card()
+        sources = card.query(OptionList) if card else []
+        if sources:
+            sources.first().focus()
+            sources.first().highlighted = sources.first().highlighted or 0
+            card.scroll_visible()
+        else:
+            self.app.notify("No sources to open yet.", severity="warning")
+
+    def latest_card(self) -> AnswerCard | None:
+        cards = [card for card in self.query(AnswerCard) if card.answer is not None]
+        return cards[-1] if cards else None
+
+
+class ArticleScreen(Screen):
+    """The full article, scrolled to the cited passage, which is selected."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back to chat")]
+
+    def __init__(self, article: Article, passage: Passage) -> None:
+        super().__init__()
+        self.article, self.passage = article, passage
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        heading = Text.assemble(
+            (self.article.title, "bold"), "\n",
+            (f"{self.passage.citation} · passage [{self.passage.rank}] · characters "
+             f"{self.passage.start}–{self.passage.end}", "green"),
+        )
+        yield Static(heading, id="article-heading")
+        yield TextArea(self.article.text, read_only=True, soft_wrap=True, show_line_numbers=True, id="article")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        start = _location(self.article.text, self.passage.start)
+        end = _location(self.article.text, self.passage.end)
+        area.selection = Selection(start=start, end=end)
+        area.focus()
+        self.call_after_refresh(area.scroll_cursor_visible, center=True)
+
+
+def _location(text: str, offset: int) -> tuple[int, int]:
+    """A character offset as TextArea's (row, column)."""
+    row = text.count("\n", 0, offset)
+    return row, offset - (text.rfind("\n", 0, offset) + 1)

@@ -1,0 +1,135 @@
+"""Widgets of the chat: the question box with history, a question, an answer with its sources."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from news_assistant.answer.pick import Answer
+from news_assistant.search.retrieve import Passage
+
+SNIPPET_CHARS = 160
+
+
+def _escape(text: str) -> str:
+    """Markdown-escape plain text, so an article's asterisks and brackets stay literal."""
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as Markdown: the answer span in bold and a [n] link to its source."""
+    if answer.abstained:
+        return f"_{_escape(answer.message)}_"
+    text = " ".join(answer.text.split("\n"))
+    if answer.highlight:
+        start, end = answer.highlight
+        body = f"{_escape(text[:start])}**{_escape(text[start:end])}**{_escape(text[end:])}"
+    else:
+        body = _escape(text)
+    return f"{body} [\\[{answer.passage.rank}\\]](cite:{answer.passage.rank})"
+
+
+def citation_line(passage: Passage, date: str) -> Text:
+    snippet = " ".join(passage.text.split())
+    snippet = snippet if len(snippet) <= SNIPPET_CHARS else snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    return Text.assemble(
+        (f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold"), "\n",
+        (f"{passage.citation} · {date}", "green"), "\n", (snippet, "dim"),
+    )
+
+
+class HistoryInput(Input):
+    """The question box; up and down walk through earlier questions."""
+
+    BINDINGS = [
+        Binding("up", "history_previous", "Previous question", show=False),
+        Binding("down", "history_next", "Next question", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history: list[str] = []
+        self._position = 0
+
+    def remember(self, question: str) -> None:
+        if question and (not self.history or self.history[-1] != question):
+            self.history.append(question)
+        self._position = len(self.history)
+
+    def action_history_previous(self) -> None:
+        if self.history and self._position > 0:
+            self._position -= 1
+            self.value = self.history[self._position]
+            self.cursor_position = len(self.value)
+
+    def action_history_next(self) -> None:
+        if self._position < len(self.history):
+            self._position += 1
+            self.value = self.history[self._position] if self._position < len(self.history) else ""
+            self.cursor_position = len(self.value)
+
+
+class QuestionBubble(Static):
+    """A question the user asked."""
+
+
+class AnswerCard(Vertical):
+    """One reply: a spinner while searching, then the answer and its numbered sources."""
+
+    class CitationSelected(Message):
+        def __init__(self, passage: Passage) -> None:
+            super().__init__()
+            self.passage = passage
+
+    def __init__(self, question: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.question = question
+        self.answer: Answer | None = None
+        self.passages: list[Passage] = []
+
+    def compose(self) -> ComposeResult:
+        yield LoadingIndicator()
+
+    def show(self, answer: Answer, passages: list[Passage], mode: str, dates: list[str]) -> None:
+        self.answer, self.passages = answer, passages
+        self.remove_children()
+        self.mount(Markdown(answer_markdown(answer), classes="answer"))
+        if passages and not answer.abstained:  # an abstention shows no noise
+            self.mount(Static(f"Sources ({mode})", classes="sources-title"))
+            options = [Option(citation_line(p, date), id=str(p.rank)) for p, date in zip(passages, dates)]
+            self.mount(OptionList(*options, classes="sources"))
+
+    def show_error(self, message: str) -> None:
+        self.remove_children()
+        self.mount(Static(message, classes="error"))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        if event.href.startswith("cite:"):
+            event.stop()
+            self._select(int(event.href.split(":", 1)[1]))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._select(int(event.option.id))
+
+    def _select(self, rank: int) -> None:
+        passage = next((p for p in self.passages if p.rank == rank), None)
+        if passage:
+            self.post_message(self.CitationSelected(passage))
+
+    def plain_text(self) -> str:
+        """The answer with its citations, as copied to the clipboard."""
+        if self.answer is None:
+            return ""
+        if self.answer.abstained:
+            return self.answer.message
+        cited = [p for p in self.passages if p.rank == self.answer.passage.rank]
+        sources = "\n".join(f"[{p.rank}] {p.title} — {p.citation}" for p in cited)
+        return f"{' '.join(self.answer.text.split())} [{self.answer.passage.rank}]\n{sources}"

@@ -1,0 +1,194 @@
+"""Score retrieval against a fixed question set.
+
+Metrics are pure functions over one question's ranked passages; `summarize` averages them per
+language. Ranks are passage ranks (what a user sees), and a source counts once, at its first
+passage, so several passages from one article never inflate recall or nDCG.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from news_assistant.answer.pick import Answer, answer
+from news_assistant.errors import AssistantError
+from news_assistant.ingest.articles import jsonl_records
+from news_assistant.progress import Progress, no_progress
+from news_assistant.search.retrieve import Passage, Retriever
+
+RECALL_KS = (1, 5, 10)
+HIT_KS = (1, 5)
+DEPTH = 10  # MRR@10 and nDCG@10 look this deep
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    lang: str
+    answers: tuple[str, ...]
+    sources: frozenset[str]
+    expect: str = "answer"  # or "abstain": nothing in the corpus answers it
+
+
+@dataclass(frozen=True)
+class Result:
+    question: Question
+    passages: list[Passage]
+    latency_ms: float  # retrieval and answer
+    answer: Answer | None = None
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions: dict[str, Question] = {}
+    for number, record in jsonl_records(path):
+        where = f"{path} line {number}"
+        missing = [key for key in ("id", "question") if not record.get(key)]
+        if missing:
+            raise AssistantError(f"{where}: missing {', '.join(map(repr, missing))}")
+        expect = record.get("expect", "answer")
+        if expect not in ("answer", "abstain"):
+            raise AssistantError(f"{where}: expect must be 'answer' or 'abstain', not {expect!r}")
+        if expect == "answer" and not record.get("sources"):
+            raise AssistantError(f"{where}: an answerable question needs \"sources\"")
+        question = Question(
+            id=str(record["id"]),
+            question=record["question"],
+            lang=record.get("lang", "id"),
+            answers=tuple(record.get("answers", ())),
+            sources=frozenset(map(str, record.get("sources", ()))),
+            expect=expect,
+        )
+        if question.id in questions:
+            raise AssistantError(f"{where}: duplicate id {question.id!r}")
+        questions[question.id] = question
+    if not questions:
+        raise AssistantError(f"{path} holds no questions")
+    return list(questions.values())
+
+
+def _first_ranks(doc_ids: Sequence[str], sources: frozenset[str]) -> list[int]:
+    """1-based rank of the first passage of each source that was retrieved."""
+    seen: dict[str, int] = {}
+    for rank, doc_id in enumerate(doc_ids, start=1):
+        if doc_id in sources and doc_id not in seen:
+            seen[doc_id] = rank
+    return sorted(seen.values())
+
+
+def source_recall(doc_ids: Sequence[str], sources: frozenset[str], k: int) -> float:
+    return sum(1 for rank in _first_ranks(doc_ids, sources) if rank <= k) / len(sources)
+
+
+def reciprocal_rank(doc_ids: Sequence[str], sources: frozenset[str], k: int = DEPTH) -> float:
+    ranks = [rank for rank in _first_ranks(doc_ids, sources) if rank <= k]
+    return 1.0 / ranks[0] if ranks else 0.0
+
+
+def ndcg(doc_ids: Sequence[str], sources: frozenset[str], k: int = DEPTH) -> float:
+    gained = sum(1.0 / math.log2(rank + 1) for rank in _first_ranks(doc_ids, sources) if rank <= k)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(sources), k) + 1))
+    return gained / ideal
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """An answer string occurs in `text`, ignoring case and line breaks."""
+    haystack = _normalized(text)
+    return any(_normalized(answer) in haystack for answer in answers)
+
+
+def answer_hit(texts: Sequence[str], answers: Sequence[str], k: int) -> float:
+    return float(any(contains_answer(text, answers) for text in texts[:k]))
+
+
+def question_metrics(result: Result) -> dict[str, float]:
+    """The retrieval metrics of one answerable question."""
+    question = result.question
+    doc_ids = [passage.doc_id for passage in result.passages]
+    texts = [passage.text for passage in result.passages]
+    metrics = {f"R@{k}": source_recall(doc_ids, question.sources, k) for k in RECALL_KS}
+    metrics["MRR@10"] = reciprocal_rank(doc_ids, question.sources)
+    metrics["nDCG@10"] = ndcg(doc_ids, question.sources)
+    if question.answers:
+        metrics.update({f"hit@{k}": answer_hit(texts, question.answers, k) for k in HIT_KS})
+        if result.answer is not None:
+            written = result.answer.text or ""
+            metrics["answer acc"] = float(not result.answer.abstained and contains_answer(written, question.answers))
+    return metrics
+
+
+def abstain_metrics(results: Sequence[Result]) -> dict[str, float]:
+    """Precision and recall of abstaining, over questions that have an answer object."""
+    answered = [r for r in results if r.answer is not None]
+    abstained = [r for r in answered if r.answer.abstained]
+    expected = [r for r in answered if r.question.expect == "abstain"]
+    correct = [r for r in abstained if r.question.expect == "abstain"]
+    metrics = {}
+    if abstained:
+        metrics["abstain P"] = len(correct) / len(abstained)
+    if expected:
+        metrics["abstain R"] = len(correct) / len(expected)
+    return metrics
+
+
+def summarize(results: Sequence[Result]) -> dict[str, dict[str, float]]:
+    """Mean metrics for all questions and per language (when there are several), with the
+    question count and latency percentiles."""
+    groups = {"all": list(results)}
+    languages = sorted({result.question.lang for result in results})
+    for language in languages if len(languages) > 1 else ():
+        groups[language] = [result for result in results if result.question.lang == language]
+    summary = {}
+    for group, members in groups.items():
+        answerable = [question_metrics(r) for r in members if r.question.expect == "answer"]
+        row: dict[str, float] = {"questions": len(members)}
+        for name in answerable[0] if answerable else ():
+            values = [metrics[name] for metrics in answerable if name in metrics]
+            row[name] = sum(values) / len(values)
+        row.update(abstain_metrics(members))
+        latencies = sorted(r.latency_ms for r in members)
+        row["p50 ms"] = statistics.median(latencies)
+        row["p95 ms"] = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
+        summary[group] = row
+    return summary
+
+
+def failures(results: Sequence[Result]) -> list[Result]:
+    """Answerable questions whose first passage is not from a source or holds no answer in the top 5."""
+    failed = []
+    for result in results:
+        if result.question.expect != "answer":
+            continue
+        metrics = question_metrics(result)
+        if metrics["R@1"] < 1 or metrics.get("hit@5", 1.0) < 1:
+            failed.append(result)
+    return failed
+
+
+def run(
+    retriever: Retriever,
+    questions: Sequence[Question],
+    mode: str,
+    k: int = DEPTH,
+    progress: Progress = no_progress,
+    answers: bool = True,
+) -> list[Result]:
+    """Ask every question (and answer it, unless `answers` is off); at least DEPTH passages are
+    retrieved so @10 metrics are defined."""
+    results = []
+    for done, question in enumerate(questions, start=1):
+        started = time.perf_counter()
+        query = retriever.analyse(question.question)
+        passages = retriever.search(query, k=max(k, DEPTH), mode=mode)
+        written = answer(query, passages) if answers else None
+        results.append(Result(question, passages, (time.perf_counter() - started) * 1000, written))
+        progress(f"eval {mode}", done, len(questions))
+    return results

