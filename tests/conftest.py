@@ -47,7 +47,7 @@ def built(seeds, tmp_path) -> tuple[Path, Path]:
 
 
 
-SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability"}
+SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability", "test_cli", "test_reader"}
 
 
 def pytest_collection_modifyitems(items):
@@ -56,3 +56,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.module.__name__ in SLOW_MODULES or {"encoder", "reader"} & set(item.fixturenames):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def reader(model_cache):
+    """The trained reader as users get it (the committed delta, merged, int8 ONNX)."""
+    from news_assistant.models.encoder import default_model_folder
+    from news_assistant.models.reader import Reader, reader_folder
+
+    return Reader(reader_folder(default_model_folder(model_cache)))

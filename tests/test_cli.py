@@ -35,6 +35,10 @@ def test_ask_json_follows_the_contract(built, capsys):
     assert "400" in top["text"]
     file_text = (seeds / f"{KIBLAT}.txt").read_bytes().decode("utf-8")
     assert file_text[top["start"] : top["end"]] == top["text"]
+    span = written["span"]
+    with open(top["source"], encoding="utf-8") as file:  # DESIGN: open(source).read()[start:end] is the span
+        assert "400" in file.read()[span["start"] : span["end"]]
+    assert set(written) == {"text", "abstained", "citations", "span", "score"} and written["score"] > 0
 
 
 def test_ask_human_output_cites_title_date_and_file_line(built, capsys):

@@ -81,14 +81,14 @@ def test_the_eval_set_covers_what_users_ask():
 
 
 @pytest.fixture(scope="module")
-def seed_results(tmp_path_factory, encoder):
+def seed_results(tmp_path_factory, encoder, reader):
     index = tmp_path_factory.mktemp("index")
     index_seeds(REPO / "seeds", index, encoder=encoder)
     expected = json.loads(EXPECTED.read_text())
     retriever = Retriever.open(index, encoder)
     questions = evaluate.load_questions(QUESTIONS)
     modes = [mode for mode in expected if isinstance(expected[mode], dict)]
-    return expected, {mode: evaluate.summarize(evaluate.run(retriever, questions, mode)) for mode in modes}
+    return expected, {mode: evaluate.summarize(evaluate.run(retriever, questions, mode, reader=reader)) for mode in modes}
 
 
 def test_hybrid_never_loses_to_either_side(seed_results):
@@ -116,3 +116,10 @@ def test_bad_question_file_names_the_line(tmp_path):
     path.write_text('{"id": "q1", "question": "a?", "sources": ["x"]}\n{"id": "q2", "question": "b?"}\n')
     with pytest.raises(AssistantError, match=r"q\.jsonl line 2: an answerable question needs \"sources\""):
         evaluate.load_questions(path)
+
+
+def test_span_exact_match_and_f1_follow_squad():
+    assert evaluate.span_exact("400 Anggota.", ["400 anggota"]) == 1.0
+    assert evaluate.span_exact("sekitar 400 anggota", ["400 anggota"]) == 0.0
+    assert evaluate.span_f1("sekitar 400 anggota", ["400 anggota"]) == pytest.approx(0.8)
+    assert evaluate.span_f1("Selasa", ["17/10"]) == 0.0

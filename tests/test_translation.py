@@ -28,6 +28,7 @@ def test_a_translated_word_is_said_by_any_of_its_translations():
     assert deal.found_in({"kesepakatan", "sepakat"}) and not deal.found_in({"jalan"})
 
 
+@pytest.mark.slow  # reads with the reader
 def test_an_english_question_is_answered_from_a_lexical_only_index(built, capsys):
     seeds, index = built
     code, out, _ = run(capsys, "ask", "What happened to the SDF patrol on a road in Raqqa on Monday?", "--json",

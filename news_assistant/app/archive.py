@@ -2,7 +2,7 @@
 
 The command line and the chat UI are both thin shells over this: it decides which embedding
 model a run uses (the one given, else the index's, else the default), builds the index when
-there is none, and answers questions.
+there is none, and answers questions with the reader.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from news_assistant.answer.pick import Answer, answer
+from news_assistant.answer.read import Answer, AnswerSettings, answer
 from news_assistant.errors import AssistantError
 from news_assistant.files import cache_root
 from news_assistant.index import store
 from news_assistant.index.build import IndexReport, index_seeds
 from news_assistant.ingest.articles import MAX_FILE_BYTES
-from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, resolve
+from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, default_model_folder, resolve
+from news_assistant.models.reader import Reader, reader_folder
 from news_assistant.progress import Notify, Progress, no_progress, quiet
 from news_assistant.search.retrieve import Passage, Retriever
 
@@ -31,7 +32,10 @@ class Archive:
     notify: Notify = quiet  # one-line messages about slow or one-time steps
     max_file_bytes: int = MAX_FILE_BYTES  # larger seed files are skipped with a warning
     given_encoder: Encoder | None = None  # a model already loaded (tests share one); else loaded on demand
+    given_reader: Reader | None = None  # likewise for the reader
+    answers: AnswerSettings = AnswerSettings()
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _reader: Reader | None = field(default=None, init=False, repr=False)
     _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
 
     def manifest(self) -> dict | None:
@@ -72,10 +76,24 @@ class Archive:
             self._retriever = Retriever.open(self.index, self.encoder(store.read_manifest(self.index), building=False))
         return self._retriever
 
+    def reader(self) -> Reader:
+        """The answer reader, prepared on first use (merged and exported once per machine)."""
+        if self._reader is None:
+            self._reader = self.given_reader or Reader(reader_folder(default_model_folder(cache_root(), self.notify),
+                                                                     self.notify))
+        return self._reader
+
+    def warm_up(self, progress: Progress | None = None) -> Retriever:
+        """Load the index and both models now, not at the first question (the chat's start)."""
+        retriever = self.retriever(progress)
+        retriever.analyse("warm-up")
+        self.reader().read("warm-up", ["warm-up"])
+        return retriever
+
     def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
         """(answer, passages, mode used) for a question."""
         retriever = self.retriever()
         mode = mode or retriever.modes[0]
         query = retriever.analyse(question)
         passages = retriever.search(query, k=k, mode=mode)
-        return answer(query, passages), passages, mode
+        return answer(query, passages, self.reader(), self.answers), passages, mode

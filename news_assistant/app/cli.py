@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from news_assistant.answer.pick import Answer, response_json
+from news_assistant.answer.read import Answer, response_json
 from news_assistant.app.archive import Archive
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.evaluation import metrics as evaluate
@@ -158,9 +158,8 @@ def _ask(args, out: Console, errors: Console) -> int:
     return 0
 
 
-def _eval_retriever(args, errors: Console) -> Retriever:
+def _eval_retriever(args, archive: Archive, errors: Console) -> Retriever:
     """A retriever over the seeds index (brought up to date), or a cached one for --corpus."""
-    archive = _archive(args)
     if args.corpus is None:
         _build(archive, errors, rebuild=False)
         return archive.retriever()
@@ -175,12 +174,14 @@ def _eval(args, out: Console, errors: Console) -> int:
     if args.k < 1:
         raise UsageError(f"--k must be at least 1 (got {args.k})")
     questions = evaluate.load_questions(args.questions)
-    retriever = _eval_retriever(args, errors)
+    archive = _archive(args)
+    retriever = _eval_retriever(args, archive, errors)
+    reader = archive.reader()
     modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
     results = {}
     with _progress_bar(errors) as progress:
         for mode in modes:
-            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress)
+            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress, reader, archive.answers)
     if args.json_out:
         lines = [
             json.dumps({"id": result.question.id, **response_json(result.answer, mode, result.passages[: args.k])},

@@ -8,15 +8,17 @@ passage, so several passages from one article never inflate recall or nDCG.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from news_assistant.answer.pick import Answer, answer
+from news_assistant.answer.read import Answer, AnswerSettings, answer
 from news_assistant.errors import AssistantError
 from news_assistant.ingest.articles import jsonl_records
+from news_assistant.models.reader import Reader
 from news_assistant.progress import Progress, no_progress
 from news_assistant.search.retrieve import Passage, Retriever
 
@@ -105,6 +107,28 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     return any(_normalized(answer) in haystack for answer in answers)
 
 
+def _answer_tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", _normalized(text))
+
+
+def span_exact(predicted: str, answers: Sequence[str]) -> float:
+    """SQuAD's exact match: the span's words are those of an answer string."""
+    return float(any(_answer_tokens(predicted) == _answer_tokens(expected) for expected in answers))
+
+
+def span_f1(predicted: str, answers: Sequence[str]) -> float:
+    """SQuAD's token F1 of the span against the best-matching answer string."""
+    best = 0.0
+    ours = _answer_tokens(predicted)
+    for expected in answers:
+        theirs = _answer_tokens(expected)
+        common = sum(min(ours.count(token), theirs.count(token)) for token in set(ours))
+        if common:
+            precision, recall = common / len(ours), common / len(theirs)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
 def answer_hit(texts: Sequence[str], answers: Sequence[str], k: int) -> float:
     return float(any(contains_answer(text, answers) for text in texts[:k]))
 
@@ -179,16 +203,17 @@ def run(
     mode: str,
     k: int = DEPTH,
     progress: Progress = no_progress,
-    answers: bool = True,
+    reader: Reader | None = None,
+    settings: AnswerSettings = AnswerSettings(),
 ) -> list[Result]:
-    """Ask every question (and answer it, unless `answers` is off); at least DEPTH passages are
-    retrieved so @10 metrics are defined."""
+    """Ask every question, and answer it when given a `reader`; at least DEPTH passages are
+    retrieved so @10 metrics are defined. Latency covers retrieval and reading."""
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
         query = retriever.analyse(question.question)
         passages = retriever.search(query, k=max(k, DEPTH), mode=mode)
-        written = answer(query, passages) if answers else None
+        written = answer(query, passages, reader, settings) if reader else None
         results.append(Result(question, passages, (time.perf_counter() - started) * 1000, written))
         progress(f"eval {mode}", done, len(questions))
     return results

@@ -16,28 +16,18 @@ from news_assistant.text.analysis import Analyzer
 from news_assistant.text.translation import Concept
 
 MAX_QUESTION_CHARS = 2000
-_KINDS = [
-    ("number", r"\b(berapa\w*|seberapa|jumlah|how (many|much|far|long|large)|what (number|percentage))\b"),
-    ("date", r"\b(kapan\w*|tanggal berapa|tahun berapa|when|what (year|date|day)|in what year)\b"),
-    ("person", r"\b(siapa\w*|who|whom|whose)\b"),
-    ("place", r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where|which (city|country|place|town))\b"),
-]
 
 
 @dataclass(frozen=True, eq=False)
 class Query:
     text: str  # the question, whitespace collapsed
-    language: str  # "id" or "en"
-    kind: str | None  # what it asks for: number, date, person, place, or None
-    analyzer: Analyzer  # the index's analyzer, for reading passages the same way
+    language: str  # "id" or "en": the language of the question, and of the answer's messages
     concepts: tuple[Concept, ...]  # its words as the archive may say them (translated when foreign)
-    weights: tuple[float, ...]  # how telling each concept is in this archive (IDF)
     terms: tuple[str, ...]  # BM25's query terms
-    evidence: float  # the share of its IDF mass the archive says, in [0, 1]
+    evidence: float  # the share of its IDF mass the archive says, in [0, 1]: BM25's weight in fusion
     names: tuple[str, ...]  # index terms of the names it mentions (capitalised words after the first)
     known_names: tuple[str, ...]  # those of `names` the archive holds
     vector: np.ndarray | None  # its embedding; None without one
-    closest: float | None  # the cosine of the archive's passage closest in meaning; None without a vector
 
 
 def check_question(question: str) -> str:
@@ -49,13 +39,6 @@ def check_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
     return question
-
-
-def question_kind(question: str) -> str | None:
-    for kind, pattern in _KINDS:
-        if re.search(pattern, question, re.IGNORECASE):
-            return kind
-    return None
 
 
 def named_terms(question: str, analyzer: Analyzer) -> list[str]:

@@ -11,8 +11,8 @@ from news_assistant.errors import UsageError
 from news_assistant.index import store
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
-from news_assistant.search.fusion import FusionSettings, concept_weight, fuse, lexical_evidence, lexical_weight
-from news_assistant.search.query import Query, check_question, named_terms, question_kind
+from news_assistant.search.fusion import FusionSettings, fuse, lexical_evidence, lexical_weight
+from news_assistant.search.query import Query, check_question, named_terms
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
 from news_assistant.text.sentences import Span
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
@@ -87,17 +87,10 @@ class Retriever:
         translated = {term for concept in words for term in concept.terms}
         terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
         vector = self._query_vectors(question) if self._query_vectors and self.index.dense is not None else None
-        closest = None
-        if vector is not None:
-            best = self.index.dense.top(vector, 1)
-            closest = best[0][1] if best else 0.0
         names = tuple(named_terms(question, self.analyzer))
-        return Query(
-            text=question, language=language, kind=question_kind(question), analyzer=self.analyzer,
-            concepts=words, weights=tuple(concept_weight(concept, lexical) for concept in words), terms=tuple(terms),
-            evidence=lexical_evidence(words, lexical), names=names,
-            known_names=tuple(term for term in names if term in lexical.vocabulary), vector=vector, closest=closest,
-        )
+        return Query(text=question, language=language, concepts=words, terms=tuple(terms),
+                     evidence=lexical_evidence(words, lexical), names=names,
+                     known_names=tuple(term for term in names if term in lexical.vocabulary), vector=vector)
 
     def rank(self, query: Query, k: int, mode: str) -> list[tuple[int, float]]:
         """(chunk position, score) pairs, best first."""

@@ -91,9 +91,7 @@ class AssistantApp(App):
         self.archive.notify = self._notify_from_thread
         try:
             with self.busy:
-                retriever = self.archive.retriever(self._progress)
-                if retriever.encoder is not None:
-                    retriever.analyse("warm-up")  # load the model now, not at the first question
+                retriever = self.archive.warm_up(self._progress)
         except AssistantError as error:
             self.load_error = str(error)
             self.call_from_thread(self.refresh_status)

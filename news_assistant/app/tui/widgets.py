@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from news_assistant.answer.pick import Answer
+from news_assistant.answer.read import Answer
 from news_assistant.search.retrieve import Passage
 
 SNIPPET_CHARS = 160

@@ -1,4 +1,5 @@
-"""From ranked passages to an answer: the sentence that answers, its figure, or an honest "no".
+"""The previous answer layer (hand rules), kept as the baseline the learned reader is measured
+against (bench/eval_reader.py); the product answers with the reader (news_assistant/answer/read.py).
 
 Every sentence of the top passages is scored on three signals: the question's words it says
 (IDF-weighted; an English question's words also through their Indonesian dictionary translations,
@@ -18,9 +19,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from news_assistant.answer.read import ABSTAIN, Answer
+from news_assistant.search.fusion import concept_weight
 from news_assistant.search.query import Query
-from news_assistant.search.retrieve import Passage, passage_json
-from news_assistant.text.analysis import ARCHIVE_LANGUAGE
+from news_assistant.search.retrieve import Passage, Retriever
+from news_assistant.text.analysis import ARCHIVE_LANGUAGE, Analyzer
 from news_assistant.text.sentences import Span, split_sentences
 from news_assistant.text.translation import Concept
 from news_assistant.text.vocabulary import MONTHS, WEEKDAYS, alternation
@@ -41,11 +44,6 @@ class AnswerSettings:
     # closer in meaning than this to any passage (answerable >= 0.774, off-topic <= 0.769).
     min_dense_without_names: float = 0.77
 
-
-ABSTAIN = {
-    "en": "I could not find this in the indexed articles.",
-    "id": "Saya tidak menemukan jawabannya di artikel yang diindeks.",
-}
 
 _NUMBER_WORDS = (
     r"satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|puluh|puluhan|"
@@ -86,26 +84,40 @@ CANDIDATES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:menuju|ke arah|ke)\s+((?:sebuah\s+|bawah\s+)?[a-z]+(?:\s+[a-z]+){0,3})"), 0.8),
     ],
 }
+_KINDS = [
+    ("number", r"\b(berapa\w*|seberapa|jumlah|how (many|much|far|long|large)|what (number|percentage))\b"),
+    ("date", r"\b(kapan\w*|tanggal berapa|tahun berapa|when|what (year|date|day)|in what year)\b"),
+    ("person", r"\b(siapa\w*|who|whom|whose)\b"),
+    ("place", r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where|which (city|country|place|town))\b"),
+]
+
+
+def question_kind(question: str) -> str | None:
+    for kind, pattern in _KINDS:
+        if re.search(pattern, question, re.IGNORECASE):
+            return kind
+    return None
+
+
 @dataclass(frozen=True)
-class Answer:
-    question: str
-    language: str  # "id" or "en": the language of the question, and of `message`
-    text: str | None  # the answering sentence, None when abstaining
-    abstained: bool
-    message: str | None  # what to say instead of an answer
-    passage: Passage | None  # the passage the sentence comes from; cited as [passage.rank]
-    sentence: Span | None  # the sentence, as offsets into the source file
-    highlight: Span | None  # the answer span, as offsets into `text`
-    kind: str | None  # what the question asks for: number, date, person, place, or None
+class Question:
+    """What the rules read about a question beyond the `Query`."""
 
-    @property
-    def citations(self) -> list[str]:
-        return [self.passage.chunk_id] if self.passage else []
+    query: Query
+    analyzer: Analyzer
+    kind: str | None
+    weights: tuple[float, ...]  # each concept's IDF in the archive
+    closest: float | None  # cosine of the archive's passage closest in meaning
 
-    def json(self) -> dict:
-        """DESIGN's `answer` object: the text carries its [n] marker, n being the passage rank."""
-        text = f"{self.text} [{self.passage.rank}]" if self.text and self.passage else None
-        return {"text": text, "abstained": self.abstained, "citations": self.citations}
+
+def question(retriever: Retriever, query: Query) -> Question:
+    lexical = retriever.index.lexical
+    closest = None
+    if query.vector is not None:
+        best = retriever.index.dense.top(query.vector, 1)
+        closest = best[0][1] if best else 0.0
+    return Question(query, retriever.analyzer, question_kind(query.text),
+                    tuple(concept_weight(concept, lexical) for concept in query.concepts), closest)
 
 
 def typed_span(sentence: str, kind: str | None, anchors: list[int]) -> tuple[Span | None, float]:
@@ -132,15 +144,15 @@ def _word_overlap(concepts: Sequence[Concept], weights: list[float], terms: set[
     return present / total if total else 0.0
 
 
-def should_abstain(query: Query, passages: list[Passage], settings: AnswerSettings) -> bool:
+def should_abstain(asked: Question, passages: list[Passage], settings: AnswerSettings) -> bool:
     """Whether the archive lacks the answer (thresholds in `AnswerSettings`)."""
     if not passages:
         return True
-    if query.language == ARCHIVE_LANGUAGE or query.vector is None:
-        return query.evidence < settings.min_lexical_evidence
-    if query.names:
-        return not query.known_names
-    return query.closest < settings.min_dense_without_names
+    if asked.query.language == ARCHIVE_LANGUAGE or asked.query.vector is None:
+        return asked.query.evidence < settings.min_lexical_evidence
+    if asked.query.names:
+        return not asked.query.known_names
+    return asked.closest < settings.min_dense_without_names
 
 
 @dataclass(frozen=True)
@@ -157,18 +169,19 @@ class Candidate:
         return sum(weight * self.features[name] for name, weight in weights.items())
 
 
-def candidates(query: Query, passages: list[Passage]) -> list[Candidate]:
+def candidates(asked: Question, passages: list[Passage]) -> list[Candidate]:
     """Every sentence of `passages` with its features."""
+    query = asked.query
     question_terms = {term for concept in query.concepts for term in concept.terms}
     found = []
     for passage in passages:
         for span in split_sentences(passage.text):
             text = passage.text[span[0] : span[1]]
-            tokens = query.analyzer.tokens(text)
+            tokens = asked.analyzer.tokens(text)
             anchors = [token.start for token in tokens if token.term in question_terms]
-            highlight, strength = typed_span(text, query.kind, anchors)
+            highlight, strength = typed_span(text, asked.kind, anchors)
             features = {
-                "words": _word_overlap(query.concepts, query.weights, {token.term for token in tokens}),
+                "words": _word_overlap(query.concepts, asked.weights, {token.term for token in tokens}),
                 "type": strength,
                 "rank": 1.0 / passage.rank,
             }
@@ -204,22 +217,13 @@ def pick(found: list[Candidate], weights: dict[str, float]) -> Candidate:
     return max(same, key=lambda candidate: candidate.score(weights), default=best)
 
 
-def answer(query: Query, passages: list[Passage], settings: AnswerSettings = AnswerSettings()) -> Answer:
+def answer(retriever: Retriever, query: Query, passages: list[Passage], settings: AnswerSettings = AnswerSettings()) -> Answer:
     """Pick the answering sentence from `passages`, ranked for `query`."""
+    asked = question(retriever, query)
     top = passages[: settings.passages]
-    if should_abstain(query, top, settings):
-        return Answer(query.text, query.language, None, True, ABSTAIN[query.language], None, None, None, query.kind)
-    best = pick(candidates(query, top), settings.weights)
+    if should_abstain(asked, top, settings):
+        return Answer(query.text, query.language, None, True, ABSTAIN[query.language], None, None, None)
+    best = pick(candidates(asked, top), settings.weights)
     start, end = best.sentence
     return Answer(query.text, query.language, best.text, False, None, best.passage,
-                  (best.passage.start + start, best.passage.start + end), best.highlight, query.kind)
-
-
-def response_json(answer: Answer, mode: str, passages: list[Passage]) -> dict:
-    """The `ask --json` object of DESIGN's contract."""
-    return {
-        "question": answer.question,
-        "mode": mode,
-        "answer": answer.json(),
-        "passages": [passage_json(passage) for passage in passages],
-    }
+                  (best.passage.start + start, best.passage.start + end), best.highlight)

@@ -1,0 +1,247 @@
+"""Train the extractive reader: e5-small with a LoRA delta (and, to compare, fully fine-tuned).
+
+Data: FacQA train (Indonesian) and our English versions of 230 of its questions
+(`eval/facqa-en/train.jsonl`). For each question the retriever's hybrid top passages are read:
+the best-ranked one holding an answer string is the positive (its first occurrence is the span),
+the best-ranked one holding none is a hard negative (label: `<s>`, "no answer here"). Selection
+uses FacQA valid and `eval/facqa-en/valid.jsonl` only; FacQA test is never read here.
+
+    python bench/train_reader.py                 # LoRA and full fine-tuning, compare, save the delta
+    python bench/train_reader.py --methods lora  # the shipped delta only
+    python bench/train_reader.py --max-steps 5   # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from common import FACQA, REPO, default_encoder, retrievers
+from tokenizers import Tokenizer
+
+from news_assistant.answer.read import AnswerSettings
+from news_assistant.evaluation import metrics as evaluate
+from news_assistant.evaluation.datasets import ENGLISH_FACQA
+from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span
+from news_assistant.text.sentences import split_sentences
+
+SEED = 13
+DELTA = REPO / "news_assistant" / "models" / "reader_delta"
+PASSAGES = AnswerSettings().passages  # what the reader reads when answering
+LORA = {"r": 16, "lora_alpha": 32, "target_modules": ["query", "key", "value", "dense"]}
+SETTINGS = ReaderSettings()
+
+
+@dataclass
+class Pair:
+    question: str
+    passage: str
+    answer: tuple[int, int] | None  # character span in `passage`, None for a negative
+
+
+def _find(text: str, answers) -> tuple[int, int] | None:
+    lowered = text.casefold()
+    for answer in answers:
+        at = lowered.find(answer.casefold().strip())
+        if answer.strip() and at >= 0:
+            return at, at + len(answer.strip())
+    return None
+
+
+def training_pairs(retriever, questions, depth: int) -> list[Pair]:
+    """One positive and one hard negative per question, from the retriever's top `depth`."""
+    pairs = []
+    for question in questions:
+        passages = retriever.search(question.question, k=depth, mode="hybrid")
+        positive = next(((p, span) for p in passages if (span := _find(p.text, question.answers))), None)
+        if positive is None:  # the retriever missed it: the source passage itself
+            source = [c for c in retriever.index.chunks if c.doc_id in question.sources]
+            positive = next(((c, span) for c in source if (span := _find(c.text, question.answers))), None)
+        negative = next((p for p in passages if not _find(p.text, question.answers)), None)
+        if positive:
+            pairs.append(Pair(question.question, positive[0].text, positive[1]))
+        if negative:
+            pairs.append(Pair(question.question, negative.text, None))
+    return pairs
+
+
+def tensors(tokenizer, pairs: list[Pair]) -> list[dict]:
+    """Each pair tokenized, with its start/end token labels (0, 0 = no answer)."""
+    rows = []
+    for pair in pairs:
+        encoded = encode(tokenizer, pair.question, [pair.passage], SETTINGS)
+        label = token_span(encoded, 0, *pair.answer) if pair.answer else None
+        rows.append({"ids": encoded.input_ids[0], "start": label[0] if label else 0, "end": label[1] if label else 0})
+    return rows
+
+
+def batches(rows: list[dict], size: int, rng: random.Random):
+    """Shuffled batches of similar lengths (less padding), padded with `<pad>` (id 1)."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    groups = [sorted(order[i : i + size * 32], key=lambda r: len(rows[r]["ids"])) for i in range(0, len(order), size * 32)]
+    chunks = [group[i : i + size] for group in groups for i in range(0, len(group), size)]
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        width = max(len(rows[r]["ids"]) for r in chunk)
+        ids = np.ones((len(chunk), width), dtype=np.int64)
+        for line, r in enumerate(chunk):
+            ids[line, : len(rows[r]["ids"])] = rows[r]["ids"]
+        yield (torch.from_numpy(ids), torch.from_numpy((ids != 1).astype(np.int64)),
+               torch.tensor([rows[r]["start"] for r in chunk]), torch.tensor([rows[r]["end"] for r in chunk]))
+
+
+def base_model(location: str):
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized" is the point
+    return AutoModelForQuestionAnswering.from_pretrained(location)
+
+
+def prepare(method: str, location: str):
+    model = base_model(location)
+    if method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(task_type="QUESTION_ANS", modules_to_save=["qa_outputs"], **LORA))
+        lr = 5e-4
+    else:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 96M of its 118M parameters
+        lr = 5e-5
+    return model, lr
+
+
+def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_steps: int | None) -> float:
+    rng = random.Random(SEED)
+    steps = max_steps or epochs * -(-len(rows) // batch_size)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / (0.1 * steps)) * max(0.0, (steps - step) / steps))
+    model.train()
+    started, step, losses = time.time(), 0, []
+    while step < steps:
+        for ids, mask, start, end in batches(rows, batch_size, rng):
+            out = model(input_ids=ids, attention_mask=mask, start_positions=start, end_positions=end)
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(out.loss.item())
+            step += 1
+            if step % 50 == 0 or step == steps:
+                print(f"  step {step}/{steps}  loss {np.mean(losses[-50:]):.3f}  {time.time() - started:.0f} s", flush=True)
+            if step >= steps:
+                break
+    model.eval()
+    return time.time() - started
+
+
+@torch.no_grad()
+def logits(model, encoded: Encoded) -> tuple[np.ndarray, np.ndarray]:
+    out = model(input_ids=torch.from_numpy(encoded.input_ids), attention_mask=torch.from_numpy(encoded.attention_mask))
+    return out.start_logits.numpy(), out.end_logits.numpy()
+
+
+def read_all(model, tokenizer, retriever, questions) -> list[tuple]:
+    """(question, passages, spans) for each question over the hybrid top passages."""
+    read = []
+    for question in questions:
+        passages = retriever.search(question.question, k=PASSAGES, mode="hybrid")
+        texts = [p.text for p in passages]
+        encoded = encode(tokenizer, question.question, texts, SETTINGS)
+        read.append((question, passages, best_spans(encoded, texts, *logits(model, encoded), SETTINGS)))
+    return read
+
+
+def score(read: list[tuple]) -> dict[str, float]:
+    """Accuracy of the reader's choice: passage, sentence and span (best margin across passages)."""
+    totals = {"passage": 0.0, "sentence": 0.0, "EM": 0.0, "F1": 0.0}
+    for question, passages, spans in read:
+        best = max(spans, key=lambda span: span.margin)
+        text = passages[best.passage].text
+        sentence = next((text[a:b] for a, b in split_sentences(text) if a <= best.start < b), text)
+        answer = text[best.start : best.end]
+        totals["passage"] += evaluate.contains_answer(text, question.answers)
+        totals["sentence"] += evaluate.contains_answer(sentence, question.answers)
+        totals["EM"] += evaluate.span_exact(answer, question.answers)
+        totals["F1"] += evaluate.span_f1(answer, question.answers)
+    return {name: value / len(read) for name, value in totals.items()}
+
+
+def save_delta(model, target: Path) -> None:
+    """The LoRA delta and the QA head, fp16, with a config naming the base model."""
+    from safetensors.torch import load_file, save_file
+
+    staging = target.with_name(".tmp-reader")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    weights = staging / "adapter_model.safetensors"
+    save_file({name: tensor.half().contiguous() for name, tensor in load_file(weights).items()}, weights)
+    config = json.loads((staging / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = "intfloat/multilingual-e5-small"
+    (staging / "adapter_config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    for extra in staging.iterdir():
+        if extra.name not in ("adapter_model.safetensors", "adapter_config.json"):
+            extra.unlink() if extra.is_file() else shutil.rmtree(extra)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default="lora,full", help="lora, full, or both (default)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-steps", type=int, help="stop after this many steps (a smoke run)")
+    parser.add_argument("--limit", type=int, help="use only this many questions of each set")
+    parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
+    args = parser.parse_args()
+    started = time.time()
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+    torch.set_num_threads(2)
+    encoder = default_encoder()
+    facqa, _ = retrievers(encoder)
+    tokenizer = Tokenizer.from_file(str(Path(encoder.spec.location) / "tokenizer.json"))
+
+    def load(path: Path):
+        found = [q for q in evaluate.load_questions(path) if q.expect == "answer"]
+        return found[: args.limit] if args.limit else found
+
+    train_questions = load(FACQA / "questions-train.jsonl") + load(ENGLISH_FACQA / "train.jsonl")
+    valid = {"FacQA valid (id)": load(FACQA / "questions-valid.jsonl"), "FacQA valid (en)": load(ENGLISH_FACQA / "valid.jsonl")}
+    pairs = training_pairs(facqa, train_questions, PASSAGES)
+    rows = tensors(tokenizer, pairs)
+    print(f"{len(train_questions)} training questions -> {len(rows)} pairs "
+          f"({sum(p.answer is not None for p in pairs)} positive); data ready in {time.time() - started:.0f} s", flush=True)
+    results = {}
+    for method in args.methods.split(","):
+        torch.manual_seed(SEED)
+        model, lr = prepare(method, encoder.spec.location)
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        print(f"{method}: {trainable / 1e6:.2f}M trainable parameters, lr {lr}", flush=True)
+        seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps)
+        results[method] = {name: score(read_all(model, tokenizer, facqa, questions)) for name, questions in valid.items()}
+        results[method]["train seconds"] = seconds
+        print(f"{method}: {json.dumps(results[method], indent=1)}", flush=True)
+        if method == "lora":
+            save_delta(model, args.out)
+            size = sum(path.stat().st_size for path in args.out.iterdir())
+            print(f"delta written to {args.out} ({size / 1e6:.1f} MB)", flush=True)
+        del model
+    print(json.dumps(results, indent=1))
+    print(f"wall time {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

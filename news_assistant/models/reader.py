@@ -1,0 +1,206 @@
+"""The learned reader's arithmetic: question–passage pairs in, answer spans out.
+
+An extractive reader in the SQuAD 2.0 style (Devlin et al.; Rajpurkar et al. 2018): the model
+gives every token a start and an end logit; the best span is the highest start + end with
+start <= end inside the passage, and the first token (`<s>`) stands for "no answer here", so
+`span score - no-answer score` says how sure the reader is that the passage answers. This module
+holds only what training and serving share (encoding pairs, decoding spans); the model that
+produces the logits is torch when training (bench/train_reader.py) and ONNX Runtime when
+answering (`Reader`).
+
+The model is the encoder's backbone with the LoRA delta and QA head committed in `reader_delta/`
+(trained by bench/train_reader.py), merged and exported to int8 ONNX once per machine, in a
+checksummed folder beside the converted encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from news_assistant.errors import AssistantError
+from news_assistant.files import sha256_file
+from news_assistant.models.provision import provide, quiet_logger
+from news_assistant.progress import Notify, quiet
+
+DELTA_FILES = ("adapter_config.json", "adapter_model.safetensors")
+_ONNX = "model.onnx"
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    """How questions and passages are fed to the reader and how its output is read."""
+
+    max_tokens: int = 256  # question + passage + 4 special tokens; longer passages are cut
+    max_question_tokens: int = 48
+    max_answer_tokens: int = 24
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of (question, passage) pairs as the model takes them, with the way back to text."""
+
+    input_ids: np.ndarray  # (pairs, tokens) int64
+    attention_mask: np.ndarray  # (pairs, tokens) int64
+    offsets: list[list[tuple[int, int]]]  # per pair, per token: characters of the passage
+    in_passage: np.ndarray  # (pairs, tokens) bool: the token belongs to the passage
+
+
+@dataclass(frozen=True)
+class ReadSpan:
+    """The best answer span the reader found in one passage."""
+
+    passage: int  # index into the passages read
+    start: int  # character offsets into that passage's text
+    end: int
+    score: float  # start + end logit of the span
+    no_answer: float  # start + end logit of `<s>`
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.no_answer
+
+
+def _question_prefix(tokenizer, question: str, limit: int) -> str:
+    """The question cut to `limit` tokens, at a token boundary, so the passage keeps its room."""
+    encoding = tokenizer.encode(question, add_special_tokens=False)
+    if len(encoding.ids) <= limit:
+        return question
+    return question[: encoding.offsets[limit - 1][1]]
+
+
+def encode(tokenizer, question: str, passages: Sequence[str], settings: ReaderSettings) -> Encoded:
+    """Tokenize `question` with each passage as a pair (`<s> q </s></s> p </s>`), padded to the
+    longest pair; passages are cut at `max_tokens`. `tokenizer` is a `tokenizers.Tokenizer`."""
+    question = _question_prefix(tokenizer, question, settings.max_question_tokens)
+    tokenizer.enable_truncation(settings.max_tokens, strategy="only_second")
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+    try:
+        encodings = tokenizer.encode_batch([(question, passage) for passage in passages])
+    finally:
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+    in_passage = np.array([[sequence == 1 for sequence in e.sequence_ids] for e in encodings], dtype=bool)
+    return Encoded(
+        input_ids=np.array([e.ids for e in encodings], dtype=np.int64),
+        attention_mask=np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        offsets=[list(e.offsets) for e in encodings],
+        in_passage=in_passage,
+    )
+
+
+def token_span(encoded: Encoded, pair: int, start: int, end: int) -> tuple[int, int] | None:
+    """The tokens of pair `pair` that cover passage characters [start, end), or None when the
+    span was cut off; the training label of an answer."""
+    tokens = np.flatnonzero(encoded.in_passage[pair])
+    offsets = encoded.offsets[pair]
+    first = next((t for t in tokens if offsets[t][1] > start), None)
+    last = next((t for t in reversed(tokens) if offsets[t][0] < end), None)
+    if first is None or last is None or first > last or offsets[last][1] < end:
+        return None
+    return int(first), int(last)
+
+
+def best_spans(encoded: Encoded, passages: Sequence[str], start_logits: np.ndarray, end_logits: np.ndarray,
+               settings: ReaderSettings) -> list[ReadSpan]:
+    """The best span of each passage (start <= end, at most `max_answer_tokens` long), as
+    character offsets without the spaces that the tokens carry (" 400")."""
+    spans = []
+    for pair in range(len(encoded.offsets)):
+        allowed = encoded.in_passage[pair]
+        starts = np.where(allowed, start_logits[pair], -np.inf)
+        ends = np.where(allowed, end_logits[pair], -np.inf)
+        scores = starts[:, None] + ends[None, :]
+        width = np.arange(len(starts))
+        valid = (width[None, :] >= width[:, None]) & (width[None, :] - width[:, None] < settings.max_answer_tokens)
+        scores = np.where(valid, scores, -np.inf)
+        first, last = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        offsets, text = encoded.offsets[pair], passages[pair]
+        start, end = offsets[first][0], offsets[last][1]
+        start += len(text[start:end]) - len(text[start:end].lstrip())
+        spans.append(ReadSpan(pair, start, end, float(scores[first, last]),
+                              float(start_logits[pair][0] + end_logits[pair][0])))
+    return spans
+
+
+def _delta() -> Path:
+    return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
+
+
+def _merge_and_export(base: Path, folder: Path) -> None:
+    """The encoder's backbone plus the committed delta, merged, exported to ONNX and quantized to
+    int8 (dynamic, per channel): torch, transformers and peft are needed here only."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from peft import PeftModel
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized": the delta brings it
+    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
+    model = model.merge_and_unload().eval()
+    example = (torch.ones((1, 16), dtype=torch.int64), torch.ones((1, 16), dtype=torch.int64))
+    fp32 = folder / "model-fp32.onnx"
+    axes = {0: "pairs", 1: "tokens"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings; the export is checked against torch in the tests
+        torch.onnx.export(model, example, str(fp32), input_names=["input_ids", "attention_mask"],
+                          output_names=["start_logits", "end_logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "start_logits": axes, "end_logits": axes})
+    del model
+    with quiet_logger(None):  # the quantizer's advice to pre-process first, on the root logger
+        quantize_dynamic(str(fp32), str(folder / _ONNX), weight_type=QuantType.QInt8, per_channel=True)
+    fp32.unlink()
+    (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+
+
+def reader_folder(base: Path, notify: Notify = quiet) -> Path:
+    """The int8 ONNX reader for the converted encoder in `base`, made on first use beside it and
+    named by the delta's hash, so a retrained delta makes a new one."""
+    delta = _delta()
+    if not all((delta / name).is_file() for name in DELTA_FILES):
+        raise AssistantError(f"the reader's trained delta is missing from {delta}; reinstall news-assistant")
+    digest = hashlib.sha256("".join(sha256_file(delta / name) for name in DELTA_FILES).encode()).hexdigest()[:12]
+    target = base.parent / f"reader-{base.name}-{digest}"
+    return provide(target, lambda folder: _merge_and_export(base, folder), "answer reader (int8 ONNX)", notify)
+
+
+class Reader:
+    """The int8 reader under ONNX Runtime: reads a question with each of a few passages."""
+
+    def __init__(self, folder: Path, settings: ReaderSettings = ReaderSettings()):
+        self.folder, self.settings = folder, settings
+
+    @cached_property
+    def _session(self):
+        import onnxruntime
+
+        return onnxruntime.InferenceSession(str(self.folder / _ONNX), providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _tokenizer(self):
+        from tokenizers import Tokenizer
+
+        return Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+
+    def read(self, question: str, passages: Sequence[str]) -> list[ReadSpan]:
+        """The best span of each passage, in the order given. Each pair runs on its own: dynamic
+        int8 scales activations per call, so in a padded batch a passage's answer would depend on
+        its neighbours (measured: margins moved by up to 2.3), and batching saves no time here."""
+        if not passages:
+            return []
+        encoded = encode(self._tokenizer, question, passages, self.settings)
+        start = np.zeros(encoded.input_ids.shape, np.float32)
+        end = np.zeros(encoded.input_ids.shape, np.float32)
+        for pair, length in enumerate(encoded.attention_mask.sum(axis=1)):
+            inputs = {"input_ids": encoded.input_ids[pair : pair + 1, :length],
+                      "attention_mask": encoded.attention_mask[pair : pair + 1, :length]}
+            (start[pair, :length],), (end[pair, :length],) = self._session.run(None, inputs)
+        return best_spans(encoded, passages, start, end, self.settings)
