@@ -1,7 +1,7 @@
 """`python -m news_assistant` and the `assistant` command.
 
-Ctrl-C while the command line's libraries are still importing (a second or more) ends quietly,
-like Ctrl-C later on, instead of with a traceback from inside an import.
+Ctrl-C while the command line's libraries are still importing (a second or more), or while its
+arguments are parsed, ends quietly like Ctrl-C later on, not with a traceback.
 """
 
 import sys
@@ -10,10 +10,11 @@ import sys
 def main() -> int:
     try:
         from news_assistant.app.cli import main as run
-    except KeyboardInterrupt:
+
+        return run()
+    except KeyboardInterrupt:  # while importing or parsing; the commands themselves catch their own
         print("interrupted", file=sys.stderr)
         return 130
-    return run()
 
 
 if __name__ == "__main__":
