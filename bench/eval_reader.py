@@ -18,7 +18,7 @@ import numpy as np
 import rules_answer
 from common import FACQA, REPO, default_encoder, retrievers
 
-from news_assistant.answer.read import AnswerSettings, abstaining, best_span, from_span, outside_archive
+from news_assistant.answer.read import AnswerSettings, best_span, from_span, from_spans, outside_archive
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.models.reader import Reader, reader_folder
 
@@ -40,14 +40,7 @@ def collect(retriever, questions, reader: Reader, passages: int) -> list[dict]:
 
 def reader_answer(row: dict, settings: AnswerSettings):
     """What `answer.read.answer` says, from the spans already read."""
-    top = row["passages"][: settings.passages]
-    outside = outside_archive(row["query"], settings)
-    if outside:
-        return abstaining(row["query"])
-    best = best_span(row["spans"][: settings.passages], top, settings)
-    if outside is None and best.margin < settings.min_margin:
-        return abstaining(row["query"])
-    return from_span(row["query"], top[best.passage], best)
+    return from_spans(row["query"], row["passages"][: settings.passages], row["spans"][: settings.passages], settings)
 
 
 def reranked(row: dict, passages: int) -> list[str]:

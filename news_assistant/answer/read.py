@@ -1,7 +1,7 @@
 """From ranked passages to an answer, read by the trained reader: the span that answers, the
 sentence that holds it, its citation, or an honest "not in the archive".
 
-The reader reads the question with each of the top passages in one batch and gives each passage
+The reader reads the question with each of the top passages and gives each passage
 its best span and a no-answer score (SQuAD 2.0 style, see `models.reader`). Each span is scored by
 how far it beats its passage's no-answer score, plus the retriever's judgement of its passage
 (its score relative to the first, minus a little per rank): the reader alone picks a wrong
@@ -32,7 +32,7 @@ ABSTAIN = {
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    passages: int = 5  # the reader reads this many top passages, in one batch
+    passages: int = 5  # the reader reads this many top passages
     retrieval_weight: float = 10.0  # weight of a passage's retrieval score, relative to the first's
     rank_penalty: float = 1.0  # taken off per rank below the first
     min_lexical_evidence: float = 0.3  # share of its IDF mass an archive-language question must find
@@ -114,10 +114,17 @@ def best_span(spans: list[ReadSpan], passages: list[Passage], settings: AnswerSe
 def answer(query: Query, passages: list[Passage], reader: Reader, settings: AnswerSettings = AnswerSettings()) -> Answer:
     """Read the top `passages` for `query` and answer from the best span, or abstain."""
     top = passages[: settings.passages]
-    outside = outside_archive(query, settings)
-    if not top or outside:
+    if not top or outside_archive(query, settings):
         return abstaining(query)
-    best = best_span(reader.read(query.text, [passage.text for passage in top]), top, settings)
+    return from_spans(query, top, reader.read(query.text, [passage.text for passage in top]), settings)
+
+
+def from_spans(query: Query, top: list[Passage], spans: list[ReadSpan], settings: AnswerSettings) -> Answer:
+    """The answer given the reader's spans over `top` (benchmarks read once, then vary settings)."""
+    outside = outside_archive(query, settings)
+    if outside:
+        return abstaining(query)
+    best = best_span(spans, top, settings)
     if outside is None and best.margin < settings.min_margin:
         return abstaining(query)
     return from_span(query, top[best.passage], best)

@@ -3,10 +3,9 @@
 An extractive reader in the SQuAD 2.0 style (Devlin et al.; Rajpurkar et al. 2018): the model
 gives every token a start and an end logit; the best span is the highest start + end with
 start <= end inside the passage, and the first token (`<s>`) stands for "no answer here", so
-`span score - no-answer score` says how sure the reader is that the passage answers. This module
-holds only what training and serving share (encoding pairs, decoding spans); the model that
-produces the logits is torch when training (bench/train_reader.py) and ONNX Runtime when
-answering (`Reader`).
+`span score - no-answer score` says how sure the reader is that the passage answers. Encoding
+pairs and decoding spans are shared by training (torch, bench/train_reader.py) and answering
+(`Reader`, ONNX Runtime).
 
 The model is the encoder's backbone with the LoRA delta and QA head committed in `reader_delta/`
 (trained by bench/train_reader.py), merged and exported to int8 ONNX once per machine, in a
