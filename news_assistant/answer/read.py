@@ -92,7 +92,7 @@ def from_span(query: Query, passage: Passage, read: ReadSpan) -> Answer:
 def outside_archive(query: Query, settings: AnswerSettings) -> bool | None:
     """Whether the archive's own evidence says it does not cover the question; None when it
     cannot tell (a question in another language that names nothing), and the reader decides."""
-    if query.language == ARCHIVE_LANGUAGE or query.vector is None:
+    if query.language == ARCHIVE_LANGUAGE or not query.dense:
         return query.evidence < settings.min_lexical_evidence
     if query.names:
         return not query.known_names

@@ -7,6 +7,7 @@ there is none, and answers questions with the reader.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,12 +57,15 @@ class Archive:
         model = self.model or (recorded["model"] if recorded else None)
         backend = self.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
         if (model, backend) not in self._encoders:  # building then searching loads the model once
-            self._encoders[model, backend] = Encoder(resolve(model, cache_root(), self.notify), backend, self.notify)
+            spec = resolve(model, cache_root(), self.notify, full_check=building)
+            self._encoders[model, backend] = Encoder(spec, backend, self.notify)
         return self._encoders[model, backend]
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Bring the index up to date with the seeds folder (from scratch with `rebuild`)."""
+        """Bring the index up to date with the seeds folder (from scratch with `rebuild`). Both
+        models get their full check here (and are prepared if need be); asking checks stamps."""
         encoder = self.encoder(None if rebuild else self.manifest(), building=True)
+        self.reader(full_check=True)
         report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
                              progress=progress or no_progress, max_bytes=self.max_file_bytes)
         self._retriever = None
@@ -76,24 +80,28 @@ class Archive:
             self._retriever = Retriever.open(self.index, self.encoder(store.read_manifest(self.index), building=False))
         return self._retriever
 
-    def reader(self) -> Reader:
+    def reader(self, full_check: bool = False) -> Reader:
         """The answer reader, prepared on first use (merged and exported once per machine)."""
-        if self._reader is None:
-            self._reader = self.given_reader or Reader(reader_folder(default_model_folder(cache_root(), self.notify),
-                                                                     self.notify))
+        if self.given_reader is not None:
+            return self.given_reader
+        if self._reader is None or full_check:
+            base = default_model_folder(cache_root(), self.notify, full_check)
+            self._reader = Reader(reader_folder(base, self.notify, full_check))
         return self._reader
 
     def warm_up(self, progress: Progress | None = None) -> Retriever:
         """Load the index and both models now, not at the first question (the chat's start)."""
         retriever = self.retriever(progress)
-        retriever.analyse("warm-up")
-        self.reader().read("warm-up", ["warm-up"])
+        self.ask("warm-up")
         return retriever
 
     def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
-        """(answer, passages, mode used) for a question."""
-        retriever = self.retriever()
-        mode = mode or retriever.modes[0]
-        query = retriever.analyse(question)
-        passages = retriever.search(query, k=k, mode=mode)
-        return answer(query, passages, self.reader(), self.answers), passages, mode
+        """(answer, passages, mode used) for a question. The reader loads in a second thread
+        while retrieval runs (ONNX Runtime builds its sessions without holding the GIL)."""
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(lambda: self.reader().load())
+            retriever = self.retriever()
+            mode = mode or retriever.modes[0]
+            query = retriever.analyse(question)
+            passages = retriever.search(query, k=k, mode=mode)
+            return answer(query, passages, reading.result(), self.answers), passages, mode

