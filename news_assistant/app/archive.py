@@ -96,12 +96,18 @@ class Archive:
         return retriever
 
     def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
-        """(answer, passages, mode used) for a question. The reader loads in a second thread
-        while retrieval runs (ONNX Runtime builds its sessions without holding the GIL)."""
-        with ThreadPoolExecutor(1) as pool:
-            reading = pool.submit(lambda: self.reader().load())
+        """(answer, passages, mode used) for a question. On a cold start the two models' sessions
+        load in two threads while this one reads the index and loads the tokenizer: ONNX Runtime
+        builds a session without holding the GIL, `tokenizers` holds it."""
+        reader = self.reader()  # prepared here, once, should it be missing: never in two threads
+        with ThreadPoolExecutor(2) as pool:
+            reading = pool.submit(reader.load)
             retriever = self.retriever()
             mode = mode or retriever.modes[0]
+            embedding = pool.submit(retriever.encoder.load) if mode != "bm25" and retriever.encoder else None
+            _ = reader.tokenizer
             query = retriever.analyse(question)
+            if embedding is not None:
+                embedding.result()
             passages = retriever.search(query, k=k, mode=mode)
             return answer(query, passages, reading.result(), self.answers), passages, mode

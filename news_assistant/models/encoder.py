@@ -173,6 +173,11 @@ class Encoder:
             return OnnxSentenceEncoder(location, name)
         return _SentenceTransformer(str(location), backend="onnx", model_kwargs={"file_name": name})
 
+    def load(self) -> Encoder:
+        """Load the model now rather than at the first encoding (another thread may do this)."""
+        _ = self.model
+        return self
+
     @property
     def dimension(self) -> int:
         return self.model.dimension

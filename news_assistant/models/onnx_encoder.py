@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +55,22 @@ class OnnxSentenceEncoder:
         self.pooling, self.normalize = layout
         self.prompts = _json(folder / "config_sentence_transformers.json").get("prompts", {})
         self.max_tokens = int(_json(folder / "sentence_bert_config.json").get("max_seq_length") or 512)
-        self.tokenizer = shared_tokenizer(folder)
-        self.pad_id = self.tokenizer.token_to_id("<pad>") or self.tokenizer.token_to_id("[PAD]") or 0
+        self.folder = folder
         self.session = onnx_session(folder / onnx_file, "embedding model")
         self.inputs = {node.name for node in self.session.get_inputs()}
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    @cached_property
+    def tokenizer(self):
+        """Loaded at the first encoding: the reader may be loading the same one meanwhile."""
+        return shared_tokenizer(self.folder)
 
     def _batch(self, texts: Sequence[str]) -> np.ndarray:
         with configured(self.tokenizer, self.max_tokens) as tokenizer:
             encodings = tokenizer.encode_batch(list(texts))
         width = max(len(encoding.ids) for encoding in encodings)
-        ids = np.full((len(texts), width), self.pad_id, np.int64)
+        pad = self.tokenizer.token_to_id("<pad>") or self.tokenizer.token_to_id("[PAD]") or 0
+        ids = np.full((len(texts), width), pad, np.int64)
         mask = np.zeros((len(texts), width), np.int64)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids

@@ -180,12 +180,13 @@ class Reader:
         return onnx_session(self.folder / _ONNX, "answer reader")
 
     @cached_property
-    def _tokenizer(self):
+    def tokenizer(self):
         return shared_tokenizer(self.folder)
 
     def load(self) -> Reader:
-        """Load the tokenizer and the model now rather than at the first `read`."""
-        _ = self._tokenizer, self._session
+        """Load the model now rather than at the first `read`; another thread may do this, as
+        building a session leaves the GIL to the caller (who may load the `tokenizer` meanwhile)."""
+        _ = self._session
         return self
 
     def read(self, question: str, passages: Sequence[str]) -> list[ReadSpan]:
@@ -194,7 +195,7 @@ class Reader:
         its neighbours (measured: margins moved by up to 2.3), and batching saves no time here."""
         if not passages:
             return []
-        encoded = encode(self._tokenizer, question, passages, self.settings)
+        encoded = encode(self.tokenizer, question, passages, self.settings)
         start = np.zeros(encoded.input_ids.shape, np.float32)
         end = np.zeros(encoded.input_ids.shape, np.float32)
         for pair, length in enumerate(encoded.attention_mask.sum(axis=1)):

@@ -57,7 +57,7 @@ class Retriever:
         self.settings = IndexSettings.from_manifest(index.manifest)
         self.analyzer = self.settings.analyzer
         self.encoder = encoder
-        self.dictionary = dictionary or default_dictionary()  # for questions in another language
+        self._dictionary = dictionary  # for questions in another language; the default parsed when first needed
         self.fusion = fusion
         if index.dense is not None and encoder is not None:
             check_model(index.manifest, encoder, index.path)
@@ -67,6 +67,10 @@ class Retriever:
     @classmethod
     def open(cls, root: Path, encoder: Encoder | None = None, dictionary: Dictionary | None = None) -> Retriever:
         return cls(store.read(root), encoder=encoder, dictionary=dictionary)
+
+    @property
+    def dictionary(self) -> Dictionary:
+        return self._dictionary or default_dictionary()
 
     @property
     def modes(self) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import snowballstemmer
+import Stemmer
 
 from news_assistant.errors import AssistantError
 from news_assistant.text.analysis import Analyzer
@@ -38,7 +38,7 @@ class Concept:
 
 @cache
 def _english_stem():
-    return snowballstemmer.stemmer("english").stemWord
+    return Stemmer.Stemmer("english").stemWord
 
 
 class Dictionary:
