@@ -165,3 +165,69 @@ def test_indexing_and_asking_make_no_network_connection(seeds, tmp_path, model_c
         assert result.returncode == 0, result.stderr
     assert "400" in result.stdout and "[1]" in result.stdout
     assert not log.exists(), log.read_text()
+
+
+def chat_in_a_terminal(seeds: Path, index: Path) -> tuple[subprocess.Popen, int]:
+    """The chat in a real pseudo-terminal of 100×30, as a person starts it: (process, terminal fd)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen(command("--seeds", str(seeds), "--index", str(index)), env=environment(TERM="xterm-256color"),
+                               stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True)
+    os.close(terminal)
+    return process, controller
+
+
+def screen_until(controller: int, text: bytes, seconds: float = 60) -> bytes:
+    import select
+
+    seen, deadline = b"", time.monotonic() + seconds
+    while text not in seen and time.monotonic() < deadline:
+        if select.select([controller], [], [], 0.1)[0]:
+            try:
+                seen += os.read(controller, 65536)
+            except OSError:
+                break
+    assert text in seen, seen[-2000:]
+    return seen
+
+
+def seconds_to_exit(process: subprocess.Popen, controller: int, keys: bytes) -> float:
+    import select
+
+    started = time.monotonic()
+    os.write(controller, keys)
+    while process.poll() is None and time.monotonic() - started < 30:
+        if select.select([controller], [], [], 0.05)[0]:
+            try:
+                os.read(controller, 65536)  # keep draining, as a terminal does
+            except OSError:
+                pass
+    process.kill()
+    os.close(controller)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("keys", [b"\x11", b"\x03"], ids=["ctrl+q", "ctrl+c"])
+def test_the_chat_quits_at_once_even_with_a_damaged_index_and_a_question_waiting(seeds, tmp_path, keys):
+    """It used to blank the screen and stay alive for 30 s and more, a worker waiting forever."""
+    index = tmp_path / "index"
+    assert build(seeds, index).returncode == 0
+    (chunks,) = index.glob("*/chunks.jsonl")
+    with chunks.open("r+b") as file:
+        file.truncate(100)
+    process, controller = chat_in_a_terminal(seeds, index)
+    screen_until(controller, b"error")
+    os.write(controller, b"berapa anggota ISIS menyerah?\r")
+    assert seconds_to_exit(process, controller, keys) < 3
+
+
+def test_the_chat_quits_at_once_while_the_models_load(seeds, tmp_path):
+    index = tmp_path / "index"
+    process, controller = chat_in_a_terminal(seeds, index)
+    screen_until(controller, b"Ask a question")
+    assert seconds_to_exit(process, controller, b"\x11") < 3

@@ -8,6 +8,7 @@ import threading
 import pytest
 from helpers import KIBLAT
 from textual.widgets import Markdown, OptionList, TextArea
+from textual.widgets._footer import FooterKey
 
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui import AssistantApp
@@ -124,10 +125,15 @@ def test_rebuilding_the_index_keeps_the_ui_responsive(archive):
         assert pilot.app.screen.query_one(HistoryInput).value == "masih bisa mengetik"
         assert not release.is_set()  # the rebuild is still running while we type
         release.set()
-        await wait_until(pilot, lambda: "index rebuilt" in pilot.app.status)
-        assert "3 articles" in pilot.app.status
+        await wait_until(pilot, lambda: any("Index rebuilt" in n.message for n in pilot.app._notifications))
+        await wait_until(pilot, lambda: pilot.app.ready.is_set() and pilot.app.status == "ready")
+        assert "3 articles" in status_line(pilot)
 
     run(AssistantApp(archive), scenario)
+
+
+def status_line(pilot) -> str:
+    return str(pilot.app.screen.query_one("#status").render())
 
 
 def errors(app: AssistantApp) -> list[str]:
@@ -146,3 +152,65 @@ def test_a_rebuild_while_another_build_runs_says_who_holds_the_index(archive):
         assert "400" in card.answer.text
 
     run(AssistantApp(archive), scenario)
+
+
+def test_each_new_answer_scrolls_into_view_with_its_sources(archive):
+    async def scenario(pilot):
+        for question in (CANONICAL, "Siapa juru bicara koalisi AS?", "Berapa warga sipil di Baghouz?"):
+            card = await ask_next(pilot, question)
+            log = pilot.app.screen.query_one("#log")
+            await wait_until(pilot, lambda log=log: log.scroll_y == log.max_scroll_y)
+            await pilot.pause()
+            assert card.query_one(OptionList).region.height > 0  # on screen (a scrolled-off widget has none)
+
+    run(AssistantApp(archive), scenario, size=(80, 24))
+
+
+async def ask_next(pilot, question: str) -> AnswerCard:
+    """Ask and wait for this question's own answer (earlier cards are answered already)."""
+    await wait_until(pilot, lambda: pilot.app.ready.is_set())
+    before = len(pilot.app.screen.query(AnswerCard))
+    await pilot.click("#question")
+    await pilot.press(*question, "enter")
+    await wait_until(pilot, lambda: len(cards := list(pilot.app.screen.query(AnswerCard))) > before
+                     and cards[-1].answer is not None)
+    await pilot.pause()
+    return list(pilot.app.screen.query(AnswerCard))[-1]
+
+
+def test_a_damaged_index_answers_with_the_fix_and_ctrl_r_brings_the_chat_back(archive):
+    (chunks,) = archive.index.glob("*/chunks.jsonl")
+    with chunks.open("r+b") as file:
+        file.truncate(100)
+
+    async def scenario(pilot):
+        await wait_until(pilot, lambda: pilot.app.settled.is_set())
+        assert "assistant index --rebuild" in status_line(pilot)  # wrapped, not cut off
+        await pilot.click("#question")
+        await pilot.press(*CANONICAL, "enter")
+        card = list(pilot.app.screen.query(AnswerCard))[-1]
+        await wait_until(pilot, lambda: card.query(".error"))
+        assert "assistant index --rebuild" in str(card.query_one(".error").render())
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: pilot.app.ready.is_set() and pilot.app.status == "ready")
+        assert "error" not in status_line(pilot)
+        card = await ask_next(pilot, CANONICAL)
+        assert "400" in card.answer.text
+
+    run(AssistantApp(archive), scenario)
+
+
+def test_small_things_the_footer_fits_80_columns_and_the_palette_has_sources(archive):
+    async def scenario(pilot):
+        await wait_until(pilot, lambda: pilot.app.ready.is_set())
+        keys = pilot.app.screen.query(FooterKey)
+        assert {key.description for key in keys} >= {"New", "Mode", "Copy", "Rebuild", "Quit", "Sources"}
+        for key in keys:
+            assert key.region.width > 0 and key.region.right <= 80, key.description
+        commands = [command.title for command in pilot.app.get_system_commands(pilot.app.screen)]
+        assert "Sources" in commands
+        await pilot.press("ctrl+t")
+        assert not pilot.app._notifications  # the mode shows in the status line, no toast over it
+        assert "mode bm25" in status_line(pilot)
+
+    run(AssistantApp(archive), scenario, size=(80, 24))

@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -225,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(args, out, errors)
         from news_assistant.app.tui import AssistantApp  # Textual loads only for the chat
 
-        AssistantApp(_archive(args)).run()
+        # A loop of our own: `asyncio.run` would join the worker threads at the end, keeping the
+        # process alive while a model loads; the command ends without waiting for them.
+        AssistantApp(_archive(args)).run(loop=asyncio.new_event_loop())
         return 0
     except AssistantError as error:
         _say(f"error: {error}")

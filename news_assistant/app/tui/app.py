@@ -28,12 +28,13 @@ from news_assistant.text.metadata import display_date
 class AssistantApp(App):
     CSS_PATH = "assistant.tcss"
     TITLE = "News archive assistant"
-    BINDINGS = [
-        Binding("ctrl+n", "new_chat", "New chat"),
+    BINDINGS = [  # short labels, so that the footer holds them all at 80 columns; the palette says more
+        Binding("ctrl+n", "new_chat", "New"),
         Binding("ctrl+t", "toggle_mode", "Mode"),
-        Binding("ctrl+y", "copy_answer", "Copy answer"),
-        Binding("ctrl+r", "rebuild_index", "Rebuild index"),
+        Binding("ctrl+y", "copy_answer", "Copy"),
+        Binding("ctrl+r", "rebuild_index", "Rebuild"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # what a terminal user tries first
     ]
     mode: reactive[str | None] = reactive(None)
     status: reactive[str] = reactive("Loading the index and the model…")
@@ -42,6 +43,7 @@ class AssistantApp(App):
         super().__init__()
         self.archive = archive
         self.ready = threading.Event()  # set once the index and the model are loaded
+        self.settled = threading.Event()  # set once loading ended, loaded or failed
         self.busy = threading.Lock()  # one retrieval or rebuild at a time
         self.load_error: str | None = None
 
@@ -89,14 +91,19 @@ class AssistantApp(App):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         self.archive.notify = self._notify_from_thread
+        self.ready.clear()
+        self.settled.clear()
         try:
             with self.busy:
                 retriever = self.archive.warm_up(self._progress)
         except AssistantError as error:
             self.load_error = str(error)
+            self.settled.set()
             self.call_from_thread(self.refresh_status)
             return
+        self.load_error = None
         self.ready.set()
+        self.settled.set()
         self.call_from_thread(self._loaded, retriever.modes[0])
 
     def _loaded(self, mode: str) -> None:
@@ -106,9 +113,12 @@ class AssistantApp(App):
     @work(thread=True, group="ask")
     def ask(self, question: str, card: AnswerCard) -> None:
         """Answer in a worker thread, waiting for the model if it is still loading."""
-        if not self.ready.is_set():
+        if not self.settled.is_set():
             self.call_from_thread(setattr, self, "status", "Waiting for the model to load…")
-            self.ready.wait()
+            self.settled.wait()
+        if self.load_error:
+            self.call_from_thread(card.show_error, f"error: {self.load_error}")
+            return
         try:
             with self.busy:
                 answer, passages, mode = self.archive.ask(question, k=5, mode=self.mode)
@@ -117,22 +127,27 @@ class AssistantApp(App):
             return
         dates = [display_date(passage.date) for passage in passages]
         self.call_from_thread(card.show, answer, passages, mode, dates)
+        self.call_from_thread(self._answered, card)
         self.call_from_thread(setattr, self, "status", "ready")
+
+    def _answered(self, card: AnswerCard) -> None:
+        if isinstance(self.screen, ChatScreen):
+            self.screen.follow(card)
 
     @work(thread=True, exclusive=True, group="rebuild")
     def rebuild(self) -> None:
         try:
             with self.busy:
                 report = self.archive.build(rebuild=True, progress=self._progress)
-                self.archive.retriever()
         except AssistantError as error:
             self.call_from_thread(self.notify, str(error), severity="error")
             return
         self.call_from_thread(self._rebuilt, report.summary())
 
     def _rebuilt(self, summary: str) -> None:
-        self.status = f"index rebuilt: {summary}"
+        """Load the new index (which also clears an error from loading the old one)."""
         self.notify(f"Index rebuilt: {summary}")
+        self.load()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -145,8 +160,7 @@ class AssistantApp(App):
             return
         available = self.archive.retriever().modes
         current = self.mode if self.mode in available else available[0]
-        self.mode = available[(available.index(current) + 1) % len(available)]
-        self.notify(f"Retrieval mode: {self.mode}")
+        self.mode = available[(available.index(current) + 1) % len(available)]  # shown in the status line
 
     def action_copy_answer(self) -> None:
         card = self.screen.latest_card() if isinstance(self.screen, ChatScreen) else None
@@ -169,4 +183,6 @@ class AssistantApp(App):
         yield SystemCommand("New chat", "Clear the conversation", self.action_new_chat)
         yield SystemCommand("Toggle mode", f"Cycle retrieval mode ({' / '.join(MODES)})", self.action_toggle_mode)
         yield SystemCommand("Copy answer", "Copy the latest answer with its citations", self.action_copy_answer)
+        if isinstance(screen, ChatScreen):
+            yield SystemCommand("Sources", "Move to the latest answer's sources (ctrl+s)", screen.action_focus_sources)
         yield SystemCommand("Rebuild index", "Rebuild the index from the seeds folder", self.action_rebuild_index)

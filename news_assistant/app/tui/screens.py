@@ -25,7 +25,7 @@ class ChatScreen(Screen):
     """The conversation: questions, answers with sources, the question box and a status line."""
 
     BINDINGS = [
-        Binding("ctrl+s", "focus_sources", "Sources"),
+        Binding("ctrl+s", "focus_sources", "Sources"),  # also in the palette
         Binding("escape", "focus_question", "Question", show=False),
     ]
 
@@ -36,10 +36,11 @@ class ChatScreen(Screen):
         yield ProgressBar(id="progress", show_eta=True)
         yield HistoryInput(placeholder="Ask a question (↑/↓ for earlier ones)", id="question")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#progress").display = False
+        self.query_one("#log", VerticalScroll).anchor()  # follows answers as they fill in, until scrolled up
         self.query_one(HistoryInput).focus()
         self.app.refresh_status()
 
@@ -54,8 +55,13 @@ class ChatScreen(Screen):
         card = AnswerCard(question)
         log.mount(QuestionBubble(question))
         log.mount(card)
-        log.scroll_end(animate=False)
+        log.scroll_end(animate=False, immediate=True)  # back at the bottom, anchored again
         self.app.ask(question, card)
+
+    def follow(self, card: AnswerCard) -> None:
+        """Scroll the filled-in answer into view, its sources included, once it is laid out."""
+        log = self.query_one("#log", VerticalScroll)
+        self.call_after_refresh(log.scroll_end, animate=False)
 
     def on_answer_card_citation_selected(self, event: AnswerCard.CitationSelected) -> None:
         self.app.open_citation(event.passage)
