@@ -24,6 +24,11 @@ def cache_root() -> Path:
     return Path(base) / APP
 
 
+def archive_home() -> Path:
+    """Where the default `seeds/` and `index/` are: $NEWS_ASSISTANT_HOME, else the current folder."""
+    return Path(os.environ.get("NEWS_ASSISTANT_HOME") or ".").expanduser()
+
+
 def sha256_file(path: Path) -> str:
     """The file's SHA-256, streamed, so large indexes and weights never load whole."""
     with path.open("rb") as file:

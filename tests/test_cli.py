@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -83,10 +84,11 @@ def test_missing_seeds_folder(tmp_path, capsys):
 
 
 def test_empty_seeds_folder_keeps_the_existing_index(built, tmp_path, capsys):
-    _, index = built
+    seeds, index = built
     generation = store.live_generation(index)
-    (tmp_path / "empty").mkdir()
-    code, _, err = run(capsys, "index", "--no-dense", "--seeds", str(tmp_path / "empty"), "--index", str(index))
+    for path in seeds.iterdir():  # every article deleted
+        path.unlink()
+    code, _, err = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", str(index))
     assert code == 1 and err.startswith("error: no readable articles in") and err.count("\n") == 1
     assert store.live_generation(index) == generation
 
@@ -192,3 +194,62 @@ def test_english_question_in_the_default_hybrid_mode(seeds, tmp_path, capsys):
     assert top["doc_id"] == KIBLAT and ("400 anggota" in top["text"] or "400 militan" in top["text"])
     code, _, err = run(capsys, "ask", "isis", "--model", str(tmp_path), "--seeds", str(seeds), "--index", index)
     assert code == 1 and "is not a sentence-transformers model folder" in err
+
+
+def test_an_index_refuses_another_seeds_folder_without_rebuild(built, tmp_path, capsys):
+    seeds, index = built
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "baru.txt").write_text("Banjir melanda Jakarta. Ribuan warga mengungsi.\n", encoding="utf-8")
+    generation = store.live_generation(index)
+    code, _, err = run(capsys, "index", "--no-dense", "--seeds", str(other), "--index", str(index))
+    assert code == 1 and err.count("\n") == 1
+    assert f"was built from {seeds.resolve()}, not {other.resolve()}; pass --index" in err
+    assert store.live_generation(index) == generation
+    code, _, err = run(capsys, "ask", "berapa anggota ISIS menyerah?", "--seeds", str(other), "--index", str(index))
+    assert code == 1 and f"was built from {seeds.resolve()}" in err
+    code, out, _ = run(capsys, "index", "--no-dense", "--rebuild", "--seeds", str(other), "--index", str(index))
+    assert code == 0 and out.startswith("1 article, 1 passage ")  # the plural right
+
+
+def test_ask_says_when_seed_files_changed_since_the_build(built, capsys):
+    seeds, index = built
+    asking = ("ask", "berapa anggota ISIS menyerah?", "--seeds", str(seeds), "--index", str(index))
+    (seeds / f"{KIBLAT}.txt").touch()  # a new mtime, the same text: not a change
+    code, _, err = run(capsys, *asking)
+    assert code == 0 and "note:" not in err
+    (seeds / "010_baru.txt").write_text("Pasukan Kurdi merebut desa terakhir di tepi Sungai Efrat.\n", encoding="utf-8")
+    code, out, err = run(capsys, *asking)
+    assert code == 0 and "400" in out
+    assert ("note: 1 seed file changed since the index was built (010_baru.txt); "
+            "run `assistant index` to include them") in err
+    assert run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", str(index))[0] == 0
+    assert "note:" not in run(capsys, *asking)[2]
+
+
+def test_the_archive_folder_comes_from_news_assistant_home_and_messages_name_absolute_paths(
+        seeds, tmp_path, capsys, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("NEWS_ASSISTANT_HOME", raising=False)
+    code, out, err = run(capsys, "ask", "berapa anggota ISIS menyerah?", "--no-dense")
+    assert code == 2 and out == ""
+    assert err.strip() == (f"error: no index in {elsewhere / 'index'} and no seeds folder {elsewhere / 'seeds'}: run "
+                           "this in the archive's folder, pass --seeds and --index, or set NEWS_ASSISTANT_HOME to that folder")
+    monkeypatch.setenv("NEWS_ASSISTANT_HOME", str(seeds.parent))
+    code, out, err = run(capsys, "ask", "berapa anggota ISIS menyerah?", "--no-dense")
+    assert code == 0 and "400" in out
+    assert f"No index in {seeds.parent / 'index'} yet; building it from {seeds} first." in err
+    assert store.exists(seeds.parent / "index")
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "eval"])
+def test_each_command_helps_with_examples_and_exit_codes(command, capsys):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and f"examples:\n  assistant {command}" in out
+    assert "exit codes: 0 done, 1 failed" in out and "130 interrupted" in out
+    if command == "ask":
+        assert re.search(r"question\s+in Indonesian or English", out)
+    if command == "eval":
+        assert "(default: 15)" in out

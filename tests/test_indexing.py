@@ -86,10 +86,10 @@ def test_missing_seeds_folder_is_a_usage_error(tmp_path):
 
 
 def test_empty_seeds_folder_fails_and_keeps_the_index(built, tmp_path):
-    _, index = built
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    seeds, index = built
+    for path in seeds.iterdir():  # every article deleted
+        path.unlink()
     generation = store.live_generation(index)
-    with pytest.raises(AssistantError, match=r"no readable articles in .*empty \(looked for .txt and .md files\)"):
-        index_seeds(empty, index)
+    with pytest.raises(AssistantError, match=r"no readable articles in .*seeds \(looked for .txt and .md files\)"):
+        index_seeds(seeds, index)
     assert store.live_generation(index) == generation and len(doc_ids(index)) == 3

@@ -12,21 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
-from news_assistant.errors import AssistantError
-from news_assistant.files import cache_root
+from news_assistant.errors import AssistantError, UsageError
+from news_assistant.files import archive_home, cache_root
 from news_assistant.index import store
 from news_assistant.index.build import IndexReport, index_seeds
+from news_assistant.index.manifest import check_seeds, stale_seeds
 from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, default_model_folder, resolve
 from news_assistant.models.reader import Reader, reader_folder
-from news_assistant.progress import Notify, Progress, no_progress, quiet
+from news_assistant.progress import Notify, Progress, counted, no_progress, quiet
 from news_assistant.search.retrieve import Passage, Retriever
 
 
 @dataclass
 class Archive:
-    seeds: Path = Path("seeds")
-    index: Path = Path("index")
+    seeds: Path = field(default_factory=lambda: archive_home() / "seeds")
+    index: Path = field(default_factory=lambda: archive_home() / "index")
     model: str | None = None  # --model; None: the index's model, else the default
     backend: str | None = None
     dense: bool = True  # False: a BM25-only index (--no-dense)
@@ -65,20 +66,36 @@ class Archive:
         """Bring the index up to date with the seeds folder (from scratch with `rebuild`). Both
         models get their full check here (and are prepared if need be); asking checks stamps."""
         encoder = self.encoder(None if rebuild else self.manifest(), building=True)
-        self.reader(full_check=True)
         report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
                              progress=progress or no_progress, max_bytes=self.max_file_bytes)
         self._retriever = None
+        self.reader(full_check=True)
         return report
 
     def retriever(self, progress: Progress | None = None) -> Retriever:
         """The retriever over the live index, building the index first if there is none."""
         if self._retriever is None:
             if not store.exists(self.index):
-                self.notify(f"No index in {self.index} yet; building it from {self.seeds} first.")
+                if not self.seeds.is_dir():
+                    raise UsageError(
+                        f"no index in {self.index.resolve()} and no seeds folder {self.seeds.resolve()}: run this "
+                        "in the archive's folder, pass --seeds and --index, or set NEWS_ASSISTANT_HOME to that folder")
+                self.notify(f"No index in {self.index.resolve()} yet; building it from {self.seeds.resolve()} first.")
                 self.notify(self.build(progress=progress).summary())
-            self._retriever = Retriever.open(self.index, self.encoder(store.read_manifest(self.index), building=False))
+            manifest = store.read_manifest(self.index)
+            check_seeds(manifest, self.seeds, self.index)
+            self._retriever = Retriever.open(self.index, self.encoder(manifest, building=False))
         return self._retriever
+
+    def stale(self) -> str | None:
+        """A note naming the seed files that changed since the index was built, with the command
+        that takes them in; None when the index is current (a stat of each file)."""
+        changed = stale_seeds(self.manifest() or {}, self.seeds)
+        if not changed:
+            return None
+        names = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        return (f"{counted(len(changed), 'seed file')} changed since the index was built ({names}); "
+                "run `assistant index` to include them")
 
     def reader(self, full_check: bool = False) -> Reader:
         """The answer reader, prepared on first use (merged and exported once per machine)."""

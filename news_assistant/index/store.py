@@ -110,7 +110,7 @@ def remove_stale(root: Path) -> None:
 
 
 def _write_error(root: Path, error: OSError) -> AssistantError:
-    return AssistantError(f"cannot write the index in {root}: {error.strerror or error}")
+    return AssistantError(f"cannot write the index in {root.resolve()}: {error.strerror or error}")
 
 
 @contextmanager
@@ -130,7 +130,7 @@ def build_lock(root: Path) -> Iterator[None]:
                 raise _write_error(root, error) from None
             holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
             raise AssistantError(
-                f"the index in {root} is being built by PID {holder}; wait for it to finish and run this again"
+                f"the index in {root.resolve()} is being built by PID {holder}; wait for it to finish and run this again"
             ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
@@ -212,17 +212,17 @@ def _read_manifest(root: Path, generation: Path) -> dict:
     try:
         manifest = json.loads((generation / _MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise AssistantError(f"the index in {root} is damaged (unreadable manifest); {_REBUILD_HINT}") from None
+        raise AssistantError(f"the index in {root.resolve()} is damaged (unreadable manifest); {_REBUILD_HINT}") from None
     version = manifest.get("format") if isinstance(manifest, dict) else None
     if isinstance(version, int) and version > FORMAT_VERSION:
         raise AssistantError(
-            f"the index in {root} has format {version}, newer than this version of assistant reads "
+            f"the index in {root.resolve()} has format {version}, newer than this version of assistant reads "
             f"({FORMAT_VERSION}); upgrade assistant, or {_REBUILD_HINT}"
         )
     if version != FORMAT_VERSION:
-        raise AssistantError(f"the index in {root} has format {version}, this version reads {FORMAT_VERSION}; {_REBUILD_HINT}")
+        raise AssistantError(f"the index in {root.resolve()} has format {version}, this version reads {FORMAT_VERSION}; {_REBUILD_HINT}")
     if manifest.get("checksum") != _manifest_checksum(manifest):
-        raise AssistantError(f"the index in {root} is damaged (manifest.json fails its checksum); {_REBUILD_HINT}")
+        raise AssistantError(f"the index in {root.resolve()} is damaged (manifest.json fails its checksum); {_REBUILD_HINT}")
     return manifest
 
 
@@ -237,7 +237,7 @@ def _read_generation(root: Path, generation: Path) -> StoredIndex:
     for name, checksum in manifest["files"].items():
         path = generation / name
         if not path.is_file() or sha256_file(path) != checksum:
-            raise AssistantError(f"the index in {root} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
+            raise AssistantError(f"the index in {root.resolve()} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
     try:
         articles = {
             row["id"]: Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
@@ -252,7 +252,7 @@ def _read_generation(root: Path, generation: Path) -> StoredIndex:
         lexical = LexicalIndex.load(generation)
         dense = VectorIndex.load(generation) if VectorIndex.present(generation) else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise AssistantError(f"the index in {root} is damaged ({error}); {_REBUILD_HINT}") from None
+        raise AssistantError(f"the index in {root.resolve()} is damaged ({error}); {_REBUILD_HINT}") from None
     return StoredIndex(manifest, articles, chunks, lexical, dense, generation)
 
 
@@ -262,10 +262,10 @@ def read(root: Path) -> StoredIndex:
     for _ in range(_READ_ATTEMPTS):
         generation = live_generation(root)
         if generation is None:
-            raise AssistantError(f"no index in {root}; run `assistant index`")
+            raise AssistantError(f"no index in {root.resolve()}; run `assistant index`")
         try:
             return _read_generation(root, generation)
         except AssistantError:
             if live_generation(root) == generation:
                 raise
-    raise AssistantError(f"the index in {root} changed {_READ_ATTEMPTS} times while being read; try again")
+    raise AssistantError(f"the index in {root.resolve()} changed {_READ_ATTEMPTS} times while being read; try again")

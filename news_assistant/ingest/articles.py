@@ -111,17 +111,33 @@ def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MB".replace(".0 MB", " MB") if count >= 2**20 else f"{count / 2**10:.0f} KB"
 
 
+def _candidates(folder: Path) -> list[Path]:
+    """The files of `folder` that may be articles (by suffix, not hidden)."""
+    if not folder.exists():
+        raise UsageError(f"seeds folder {folder.resolve()} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"seeds path {folder.resolve()} is not a folder")
+    return [path for path in sorted(folder.iterdir())
+            if not path.name.startswith(".") and path.suffix.lower() in SEED_SUFFIXES and path.is_file()]
+
+
+def seed_stamps(folder: Path) -> dict[str, list[int]]:
+    """Name -> [size, mtime_ns] of each candidate file: what a later stat compares with, cheaply."""
+    stamps = {}
+    for path in _candidates(folder):
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        stamps[path.name] = [status.st_size, status.st_mtime_ns]
+    return stamps
+
+
 def scan_seeds(folder: Path, warn: Warn, max_bytes: int = MAX_FILE_BYTES) -> list[SeedFile]:
     """The seed files in `folder` with their hashes; unreadable or oversized files are skipped by name."""
-    if not folder.exists():
-        raise UsageError(f"seeds folder {folder} does not exist")
-    if not folder.is_dir():
-        raise UsageError(f"seeds path {folder} is not a folder")
     seeds: dict[str, SeedFile] = {}
     by_content: dict[str, SeedFile] = {}  # a copy under a second name would answer twice
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in SEED_SUFFIXES or not path.is_file():
-            continue
+    for path in _candidates(folder):
         try:
             size = path.stat().st_size
             if size > max_bytes:

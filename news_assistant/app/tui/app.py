@@ -21,6 +21,7 @@ from news_assistant.app.archive import Archive
 from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
 from news_assistant.app.tui.widgets import AnswerCard
 from news_assistant.errors import AssistantError
+from news_assistant.progress import counted
 from news_assistant.search.retrieve import MODES, Passage
 from news_assistant.text.metadata import display_date
 
@@ -59,7 +60,7 @@ class AssistantApp(App):
         if not self.ready.is_set():
             return self.status
         counts = (self.archive.manifest() or {}).get("counts", {})
-        return (f"{counts.get('articles', 0)} articles · {counts.get('chunks', 0)} passages · "
+        return (f"{counted(counts.get('articles', 0), 'article')} · {counted(counts.get('chunks', 0), 'passage')} · "
                 f"mode {self.mode} (ctrl+t) · {self.status}")
 
     def refresh_status(self) -> None:
@@ -109,6 +110,8 @@ class AssistantApp(App):
     def _loaded(self, mode: str) -> None:
         self.mode = self.mode or mode
         self.status = "ready"
+        if note := self.archive.stale():
+            self.notify(note, severity="warning", timeout=10)
 
     @work(thread=True, group="ask")
     def ask(self, question: str, card: AnswerCard) -> None:
