@@ -14,7 +14,7 @@ Notify = Callable[[str], None]  # one-line messages about slow or one-time steps
 
 def counted(number: int, noun: str) -> str:
     """"1 article", "3 articles": counts in messages, with the plural right."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def no_progress(stage: str, done: int, total: int) -> None:

@@ -203,6 +203,7 @@ def test_a_damaged_index_answers_with_the_fix_and_ctrl_r_brings_the_chat_back(ar
 def test_small_things_the_footer_fits_80_columns_and_the_palette_has_sources(archive):
     async def scenario(pilot):
         await wait_until(pilot, lambda: pilot.app.ready.is_set())
+        await pilot.pause(0.2)  # the footer recomposes when focus settles
         keys = pilot.app.screen.query(FooterKey)
         assert {key.description for key in keys} >= {"New", "Mode", "Copy", "Rebuild", "Quit", "Sources"}
         for key in keys:
