@@ -171,7 +171,7 @@ def test_eval_lists_failed_questions_with_what_came_instead(tiny, tmp_path, caps
     questions = tmp_path / "hard.jsonl"
     questions.write_text(json.dumps({"id": "h1", "question": "harga cabai", "answers": ["400"], "sources": ["p1"]}) + "\n")
     code, out, _ = run(capsys, "eval", "--no-dense", "--corpus", str(corpus), "--questions", str(questions))
-    assert code == 0 and "1 questions missed" in out and "h1" in out and "p3#0" in out
+    assert code == 0 and "1 question missed" in out and "h1" in out and "p3#0" in out
 
 
 def test_eval_missing_question_file_and_corpus(tiny, tmp_path, capsys):
@@ -253,3 +253,37 @@ def test_each_command_helps_with_examples_and_exit_codes(command, capsys):
         assert re.search(r"question\s+in Indonesian or English", out)
     if command == "eval":
         assert "(default: 15)" in out
+
+
+def svg_text_runs(svg: str) -> list[tuple[float, float, float, str]]:
+    """(y, x start, x end, text) of each text run in rich's SVG export."""
+    runs = []
+    for match in re.finditer(r'<text [^>]*x="([\d.]+)" y="([\d.]+)" textLength="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        x, y, length = (float(value) for value in match.groups()[:3])
+        runs.append((y, x, x + length, match.group(4)))
+    return runs
+
+
+def test_the_eval_report_shows_differences_colours_modes_and_lists_the_missed_questions(tiny, tmp_path, capsys):
+    corpus, questions = tiny
+    with questions.open("a") as file:
+        file.write(json.dumps({"id": "h1", "question": "harga cabai", "lang": "id", "answers": ["400"], "sources": ["p1"]}) + "\n")
+    code, _, _ = run(capsys, "eval", "--no-dense", "--corpus", str(corpus), "--questions", str(questions),
+                     "--report", str(tmp_path / "report"))
+    assert code == 0
+    svg = (tmp_path / "report" / "report.svg").read_text()
+    html = (tmp_path / "report" / "report.html").read_text()
+    for page in (svg, html):
+        assert "h1" in page and "harga" in page and "1 question missed" in page.replace("&#160;", " ")
+        assert "bars from 0." in page.replace("&#160;", " ") and "from 0.0 to" not in page.replace("&#160;", " ")
+    runs = svg_text_runs(svg)
+    assert len(runs) > 100
+    for (y1, _, end1, text1), (y2, start2, _, text2) in zip(sorted(runs), sorted(runs)[1:]):
+        if y1 == y2:  # runs on one line, left to right, must not overlap
+            assert end1 <= start2 + 0.5, (text1, text2)
+    try:
+        import cairosvg
+    except OSError as error:  # no libcairo on this machine
+        pytest.skip(f"cairosvg cannot load cairo: {error}")
+    png = cairosvg.svg2png(bytestring=svg.encode())
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a real renderer drew it

@@ -229,12 +229,12 @@ def _eval(args, out: Console, errors: Console) -> int:
     summaries = {mode: evaluate.summarize(mode_results) for mode, mode_results in results.items()}
     title = f"{args.questions} over {args.corpus or args.seeds} ({len(questions)} questions)"
     screen.print(report.metrics_table(summaries, title))
-    for mode, mode_results in results.items():
-        failed = evaluate.failures(mode_results)
-        if failed and args.show_failures:
-            screen.print(report.failures_table(mode, failed, args.show_failures))
+    missed = [report.failures_table(mode, failed, args.show_failures or 15)
+              for mode, mode_results in results.items() if (failed := evaluate.failures(mode_results))]
+    for table in missed if args.show_failures else ():
+        screen.print(table)
     if args.report:
-        written = report.write_report(args.report, summaries, title)
+        written = report.write_report(args.report, summaries, title, missed)
         _say(f"Report written: {', '.join(map(str, written))}")
     return 0
 

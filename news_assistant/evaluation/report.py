@@ -15,10 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from news_assistant.evaluation.metrics import Result, question_metrics
+from news_assistant.progress import counted
 
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5", "answer acc", "abstain P", "abstain R")
-_BAR_WIDTH = 30
-_BLOCKS = " ▏▎▍▌▋▊▉█"
+_BAR_WIDTH = 40
+MODE_COLOURS = {"hybrid": "cyan", "bm25": "yellow", "dense": "magenta"}  # the same in every chart
 
 Summaries = dict[str, dict[str, dict[str, float]]]  # mode -> group ("all", "id", "en") -> metric -> value
 
@@ -42,35 +43,45 @@ def metrics_table(summaries: Summaries, title: str) -> Table:
     return table
 
 
-def bar(value: float, width: int = _BAR_WIDTH) -> str:
-    """A horizontal bar for a value in [0, 1], to an eighth of a character."""
-    eighths = round(max(0.0, min(1.0, value)) * width * 8)
-    full, part = divmod(eighths, 8)
-    return ("█" * full + (_BLOCKS[part] if part else "")).ljust(width)
+def bar(value: float, colour: str, width: int = _BAR_WIDTH, low: float = 0.0) -> Text:
+    """A horizontal bar for a value on an axis from `low` to 1: coloured cells, which every SVG
+    renderer draws as rectangles of the cell's width (block glyphs came out wider in some)."""
+    cells = round((max(low, min(1.0, value)) - low) / (1.0 - low) * width)
+    return Text.assemble((" " * cells, f"on {colour}"), " " * (width - cells))
+
+
+def axis_start(summaries: Summaries) -> float:
+    """Where the bars start: a tenth below the lowest value, so 0.80 and 1.00 look different."""
+    values = [row[metric] for groups in summaries.values() for row in groups.values() for metric in METRICS
+              if metric in row]
+    return max(0.0, (int(min(values, default=0.0) * 10) - 1) / 10)
 
 
 def bar_chart(summaries: Summaries) -> Table:
-    """One bar per metric, mode and language, so modes and languages compare at a glance."""
-    chart = Table(title="By metric", title_justify="left", show_header=False, box=None, padding=(0, 1))
-    chart.add_column(style="bold")
-    chart.add_column()
-    chart.add_column()
-    chart.add_column(justify="right")
+    """One bar per metric, mode and language on a shared axis from `axis_start`, each mode in its
+    own colour in every chart, so modes and languages compare at a glance."""
+    low = axis_start(summaries)
+    chart = Table(title=f"By metric (bars from {low:.1f} to 1.0)", title_justify="left", box=None, padding=(0, 1))
+    chart.add_column("metric", style="bold")
+    chart.add_column("mode · lang")
+    chart.add_column(f"{low:.1f} → 1.0", no_wrap=True, min_width=_BAR_WIDTH)
+    chart.add_column("value", justify="right")
     series = [(mode, group) for mode, groups in summaries.items() for group in groups]
-    palette = ["cyan", "magenta", "green", "yellow", "blue", "red"]
     for metric in METRICS:
         for number, (mode, group) in enumerate(series):
             if metric in summaries[mode][group]:
                 value = summaries[mode][group][metric]
-                style = palette[number % len(palette)]
-                chart.add_row(metric if number == 0 else "", f"{mode} · {group}", Text(bar(value), style=style), f"{value:.3f}")
+                style = MODE_COLOURS.get(mode, "green")
+                chart.add_row(metric if number == 0 else "", Text(f"{mode} · {group}", style=style),
+                              bar(value, style, low=low), f"{value:.3f}")
+        chart.add_section()
     return chart
 
 
 def failures_table(mode: str, failed: list[Result], limit: int = 15) -> Table:
     """One row per missed question: what was expected, where it ranked, what came first instead."""
     table = Table(
-        title=f"{mode}: {len(failed)} questions missed at rank 1 or without an answer in the top 5",
+        title=f"{mode}: {counted(len(failed), 'question')} missed at rank 1 or without an answer in the top 5",
         title_justify="left", header_style="bold",
     )
     table.add_column("id", no_wrap=True)
@@ -89,11 +100,13 @@ def failures_table(mode: str, failed: list[Result], limit: int = 15) -> Table:
     return table
 
 
-def write_report(folder: Path, summaries: Summaries, title: str) -> list[Path]:
-    """report.svg and report.html (table and chart) and metrics.json in `folder`."""
+def write_report(folder: Path, summaries: Summaries, title: str, failures: list[Table] = ()) -> list[Path]:
+    """report.svg and report.html (table, chart, and the missed questions as the terminal shows
+    them) and metrics.json in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     console = Console(record=True, width=150, file=io.StringIO())  # recorded for export, not shown
-    console.print(Group(metrics_table(summaries, title), Text(), bar_chart(summaries)))
+    console.print(Group(metrics_table(summaries, title), Text(), bar_chart(summaries), *(
+        Group(Text(), table) for table in failures)))
     written = [folder / "report.svg", folder / "report.html", folder / "metrics.json"]
     console.save_svg(str(written[0]), title=title, clear=False)
     console.save_html(str(written[1]))
