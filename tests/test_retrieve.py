@@ -50,3 +50,14 @@ def test_question_matching_nothing_gives_no_passages(retriever):
 def test_bad_requests_are_usage_errors(retriever, question, k, mode, message):
     with pytest.raises(UsageError, match=message):
         retriever.search(question, k=k, mode=mode)
+
+
+def test_a_name_spelled_a_letter_apart_is_known_but_an_inflection_or_a_short_name_is_not():
+    from news_assistant.search.query import known_name
+
+    vocabulary = {"ekuador", "brasil", "state", "desember", "ab"}
+    assert known_name("ecuador", vocabulary) and known_name("brazil", vocabulary)
+    assert known_name("december", vocabulary)
+    assert not known_name("states", vocabulary)  # English plural: a letter added, not a spelling
+    assert not known_name("jakarta", vocabulary)
+    assert not known_name("eu", vocabulary) and not known_name("ac", vocabulary)  # too short to guess

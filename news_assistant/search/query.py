@@ -58,3 +58,21 @@ def named_terms(question: str, analyzer: Analyzer) -> list[str]:
     which stay recognisable across languages (Raqqa, Dillon, ISIS)."""
     words = [word for word in re.findall(r"\b[A-Z][\w'’-]*", question)[1:] if word != "I"]
     return [term for word in words for term in analyzer.terms(word)]
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MIN_VARIANT_LENGTH = 5  # shorter names have too many neighbours a letter away
+
+
+def one_letter_apart(term: str) -> set[str]:
+    """Every string of the same length that differs from `term` in one letter. Only
+    substitutions: the spellings of one name differ so (c/k, z/s), while a letter added or
+    dropped is how English inflects ("states" is not "state")."""
+    return {term[:i] + letter + term[i + 1:] for i in range(len(term)) for letter in _LETTERS if letter != term[i]}
+
+
+def known_name(term: str, vocabulary) -> bool:
+    """Whether the archive holds a name, in its spelling or one letter apart: the same name is
+    often spelled so across languages (Ecuador/Ekuador, Brazil/Brasil)."""
+    return term in vocabulary or (len(term) >= MIN_VARIANT_LENGTH and any(
+        variant in vocabulary for variant in one_letter_apart(term)))

@@ -12,7 +12,7 @@ from news_assistant.index import store
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
 from news_assistant.search.fusion import FusionSettings, fuse, lexical_evidence, lexical_weight
-from news_assistant.search.query import Query, check_question, named_terms
+from news_assistant.search.query import Query, check_question, known_name, named_terms
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
 from news_assistant.text.sentences import Span
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
@@ -94,7 +94,7 @@ class Retriever:
         names = tuple(named_terms(question, self.analyzer))
         return Query(text=question, language=language, concepts=words, terms=tuple(terms),
                      evidence=lexical_evidence(words, lexical), names=names,
-                     known_names=tuple(term for term in names if term in lexical.vocabulary), embed=embed)
+                     known_names=tuple(term for term in names if known_name(term, lexical.vocabulary)), embed=embed)
 
     def rank(self, query: Query, k: int, mode: str) -> list[tuple[int, float]]:
         """(chunk position, score) pairs, best first."""
