@@ -87,10 +87,14 @@ class Archive:
             self._retriever = Retriever.open(self.index, self.encoder(manifest, building=False))
         return self._retriever
 
+    def served_manifest(self) -> dict | None:
+        """The manifest of the index questions are answered from: the loaded one, else the live one."""
+        return self._retriever.index.manifest if self._retriever is not None else self.manifest()
+
     def stale(self) -> str | None:
         """A note naming the seed files that changed since the index was built, with the command
         that takes them in; None when the index is current (a stat of each file)."""
-        changed = stale_seeds(self.manifest() or {}, self.seeds)
+        changed = stale_seeds(self.served_manifest() or {}, self.seeds)
         if not changed:
             return None
         names = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
@@ -103,7 +107,9 @@ class Archive:
             return self.given_reader
         if self._reader is None or full_check:
             base = default_model_folder(cache_root(), self.notify, full_check)
-            self._reader = Reader(reader_folder(base, self.notify, full_check))
+            folder = reader_folder(base, self.notify, full_check)
+            if self._reader is None or self._reader.folder != folder:  # a loaded reader stays loaded
+                self._reader = Reader(folder)
         return self._reader
 
     def warm_up(self, progress: Progress | None = None) -> Retriever:

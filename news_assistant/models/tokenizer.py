@@ -3,7 +3,7 @@
 XLM-R's 250k-piece Unigram vocabulary costs about 280 MB and 0.6 s to load in `tokenizers`
 (its trie), more than either int8 model; the reader's folder holds a byte-identical copy of the
 encoder's `tokenizer.json`, so files with the same recorded SHA-256 share one object.
-Truncation and padding are state of the object, so each use sets them under a lock.
+Truncation and padding are state of the object, so each use sets them under one lock.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from news_assistant.models.provision import recorded_digest
 
 _loaded: dict[str, object] = {}
-_locks: dict[int, threading.Lock] = {}
 _loading = threading.Lock()
+_using = threading.Lock()  # one configured use at a time: tokenizing a question takes microseconds
 
 
 def shared_tokenizer(folder: Path, name: str = "tokenizer.json"):
@@ -27,16 +27,14 @@ def shared_tokenizer(folder: Path, name: str = "tokenizer.json"):
     key = recorded_digest(folder, name) or str((folder / name).resolve())
     with _loading:
         if key not in _loaded:
-            tokenizer = Tokenizer.from_file(str(folder / name))
-            _loaded[key], _locks[id(tokenizer)] = tokenizer, threading.Lock()
+            _loaded[key] = Tokenizer.from_file(str(folder / name))
         return _loaded[key]
 
 
 @contextmanager
 def configured(tokenizer, max_tokens: int | None, strategy: str = "longest_first", pad: bool = False) -> Iterator:
     """`tokenizer` with this truncation and padding for the duration, not shared with other users."""
-    lock = _locks.setdefault(id(tokenizer), threading.Lock())
-    with lock:
+    with _using:
         if max_tokens:
             tokenizer.enable_truncation(max_tokens, strategy=strategy)
         else:

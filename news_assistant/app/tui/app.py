@@ -59,7 +59,7 @@ class AssistantApp(App):
             return f"error: {self.load_error}"
         if not self.ready.is_set():
             return self.status
-        counts = (self.archive.manifest() or {}).get("counts", {})
+        counts = (self.archive.served_manifest() or {}).get("counts", {})
         return (f"{counted(counts.get('articles', 0), 'article')} · {counted(counts.get('chunks', 0), 'passage')} · "
                 f"mode {self.mode} (ctrl+t) · {self.status}")
 
@@ -102,15 +102,16 @@ class AssistantApp(App):
             self.settled.set()
             self.call_from_thread(self.refresh_status)
             return
+        note = self.archive.stale()  # here, not on the UI thread: it stats every seed file
         self.load_error = None
         self.ready.set()
         self.settled.set()
-        self.call_from_thread(self._loaded, retriever.modes[0])
+        self.call_from_thread(self._loaded, retriever.modes[0], note)
 
-    def _loaded(self, mode: str) -> None:
+    def _loaded(self, mode: str, note: str | None) -> None:
         self.mode = self.mode or mode
         self.status = "ready"
-        if note := self.archive.stale():
+        if note:
             self.notify(note, severity="warning", timeout=10)
 
     @work(thread=True, group="ask")
@@ -130,12 +131,7 @@ class AssistantApp(App):
             return
         dates = [display_date(passage.date) for passage in passages]
         self.call_from_thread(card.show, answer, passages, mode, dates)
-        self.call_from_thread(self._answered, card)
         self.call_from_thread(setattr, self, "status", "ready")
-
-    def _answered(self, card: AnswerCard) -> None:
-        if isinstance(self.screen, ChatScreen):
-            self.screen.follow(card)
 
     @work(thread=True, exclusive=True, group="rebuild")
     def rebuild(self) -> None:

@@ -58,11 +58,6 @@ class ChatScreen(Screen):
         log.scroll_end(animate=False, immediate=True)  # back at the bottom, anchored again
         self.app.ask(question, card)
 
-    def follow(self, card: AnswerCard) -> None:
-        """Scroll the filled-in answer into view, its sources included, once it is laid out."""
-        log = self.query_one("#log", VerticalScroll)
-        self.call_after_refresh(log.scroll_end, animate=False)
-
     def on_answer_card_citation_selected(self, event: AnswerCard.CitationSelected) -> None:
         self.app.open_citation(event.passage)
 
