@@ -30,6 +30,15 @@ def encoder(model_cache):
     return Encoder(resolve(None, model_cache))
 
 
+@pytest.fixture(autouse=True)
+def no_configured_llm(monkeypatch, tmp_path_factory):
+    """No LLM server from the developer's environment or config file: the offline default."""
+    for variable in ("NEWS_ASSISTANT_LLM_URL", "NEWS_ASSISTANT_LLM_MODEL", "NEWS_ASSISTANT_LLM_TIMEOUT",
+                     "NEWS_ASSISTANT_LLM_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("NEWS_ASSISTANT_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
 @pytest.fixture
 def seeds(tmp_path) -> Path:
     """A private copy of the seed articles, free to add to, change and delete from."""

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from helpers import CANONICAL_QUESTION, KIBLAT, REPO, run
+from llm_server import llm_server
 
 from news_assistant.index import store
 
@@ -287,3 +288,78 @@ def test_the_eval_report_shows_differences_colours_modes_and_lists_the_missed_qu
         pytest.skip(f"cairosvg cannot load cairo: {error}")
     png = cairosvg.svg2png(bytestring=svg.encode())
     assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a real renderer drew it
+
+
+def test_ask_with_an_llm_streams_its_cited_answer_above_the_archives(built, capsys):
+    seeds, index = built
+    with llm_server() as server:
+        code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--llm", server.url, "--llm-model", "good",
+                             "--seeds", str(seeds), "--index", str(index))
+        sent = server.requests[0]["body"]["messages"][0]["content"]
+    assert code == 0 and err == ""
+    assert out.index("LLM answer:") < out.index("[1]") < out.index("From the archive: ") < out.index("[1] Koalisi AS")
+    assert "The archive gives 400 [1]." in out  # the server read the Kiblat passage, shown as [1]
+    assert f"Question: {CANONICAL_QUESTION}" in sent and "(Indonesian)" in sent and "[1] Koalisi AS: 400 Anggota ISIS" in sent
+
+
+def test_ask_json_with_an_llm_has_the_checked_reply_beside_the_extractive_answer(built, capsys):
+    seeds, index = built
+    args = ("ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds), "--index", str(index))
+    _, plain, _ = run(capsys, *args)
+    with llm_server() as server:
+        code, out, _ = run(capsys, *args, "--llm", server.url, "--llm-model", "invent")
+    response, offline = json.loads(out), json.loads(plain)
+    generated = response["answer"].pop("generated")
+    assert code == 0 and response == offline  # the rest of the contract is unchanged
+    assert generated == {"text": "The archive gives 400 [1], as another report confirms.", "model": "invent-model",
+                         "citations": [offline["passages"][0]["chunk_id"]], "dropped_citations": [7], "flagged": []}
+
+
+def test_ask_with_a_dead_llm_server_gives_the_archives_answer_and_a_note(built, capsys):
+    seeds, index = built
+    with llm_server() as server:
+        url = server.url
+    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--llm", url, "--seeds", str(seeds), "--index", str(index))
+    assert code == 0 and out.startswith("Answer: ") and "400" in out.splitlines()[0]
+    assert err.startswith(f"note: cannot reach the LLM server at {url}") and err.count("\n") == 1
+
+
+def test_an_off_topic_question_is_not_sent_to_the_llm(built, capsys):
+    seeds, index = built
+    with llm_server() as server:
+        code, out, _ = run(capsys, "ask", "Kapan Indonesia memproklamasikan kemerdekaan?", "--llm", server.url,
+                           "--seeds", str(seeds), "--index", str(index))
+        assert server.requests == []
+    assert code == 0 and "Saya tidak menemukan" in out
+
+
+def test_eval_with_an_llm_scores_its_answers(built, capsys, tmp_path):
+    seeds, index = built
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": CANONICAL_QUESTION, "answers": ["400 anggota"],
+                                     "sources": [KIBLAT]}) + "\n")
+    with llm_server() as server:
+        code, out, _ = run(capsys, "eval", "--questions", str(questions), "--mode", "bm25", "--no-dense",
+                           "--llm", server.url, "--llm-model", "invent",
+                           "--json", str(tmp_path / "out.jsonl"), "--seeds", str(seeds), "--index", str(index))
+    assert code == 0 and "gen acc" in out and "gen valid" in out
+    header = next(line for line in out.splitlines() if "gen acc" in line)
+    row = next(line for line in out.splitlines() if line.startswith("│ bm25"))
+    cells = [cell.strip() for cell in row.split("│")]
+    names = [cell.strip() for cell in header.split("┃")]
+    assert cells[names.index("gen acc")] == "1.000"  # "400" in the reply: the figure of "400 anggota"
+    assert cells[names.index("gen valid")] == "0.000"  # it invented a [7]
+    assert json.loads((tmp_path / "out.jsonl").read_text())["answer"]["generated"]["dropped_citations"] == [7]
+
+
+def test_a_damaged_config_file_is_one_line_for_ask_and_ignored_by_index(built, capsys, monkeypatch, tmp_path):
+    seeds, index = built
+    config = tmp_path / "assistant.toml"
+    config.write_text('[llm]\nurl = "http://localhost:8080\n')
+    monkeypatch.setenv("NEWS_ASSISTANT_CONFIG", str(config))
+    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--seeds", str(seeds), "--index", str(index))
+    assert code == 2 and out == "" and err.startswith(f"error: {config}: ") and err.count("\n") == 1
+    code, _, _ = run(capsys, "ask", CANONICAL_QUESTION, "--no-llm", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0
+    code, _, _ = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0

@@ -7,9 +7,11 @@ import threading
 
 import pytest
 from helpers import KIBLAT
-from textual.widgets import Markdown, OptionList, TextArea
+from llm_server import llm_server
+from textual.widgets import Markdown, OptionList, Static, TextArea
 from textual.widgets._footer import FooterKey
 
+from news_assistant.answer.write import WriterSettings
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui import AssistantApp
 from news_assistant.app.tui.screens import ArticleScreen
@@ -215,3 +217,42 @@ def test_small_things_the_footer_fits_80_columns_and_the_palette_has_sources(arc
         assert "mode bm25" in status_line(pilot)
 
     run(AssistantApp(archive), scenario, size=(80, 24))
+
+
+def test_an_llm_answer_streams_in_above_the_archives_with_its_citations_linked(archive):
+    with llm_server(token_seconds=0.05) as server:
+        archive.writer = WriterSettings(url=server.url, model="good")
+
+        async def scenario(pilot):
+            card = await ask(pilot, CANONICAL)
+            status = card.query_one(".generated-status", Static)
+            assert "escape cancels" in str(status.render())  # writing, with the archive's answer already there
+            assert card.query_one("Markdown.answer", Markdown).source.count("400") >= 1
+            await wait_until(pilot, lambda: not card.writing, seconds=20)
+            written = card.query_one("Markdown.generated", Markdown).source
+            assert written.startswith("The archive gives 400 [\\[1\\]](cite:1)")
+            assert "Written by good-model" in str(status.render())
+            assert "From the archive" in str(card.query_one(".archive-label", Static).render())
+            await pilot.press("ctrl+y")
+            assert pilot.app.clipboard.startswith("The archive gives 400 [1].")
+            assert "From the archive: " in pilot.app.clipboard and f"{KIBLAT}.txt" in pilot.app.clipboard
+
+        run(AssistantApp(archive), scenario)
+
+
+def test_escape_cancels_a_hanging_llm_and_the_archives_answer_stands(archive):
+    with llm_server(hang_seconds=30) as server:
+        archive.writer = WriterSettings(url=server.url, model="hang", timeout=25)
+
+        async def scenario(pilot):
+            card = await ask(pilot, CANONICAL)
+            assert card.writing
+            await pilot.press("escape")
+            await pilot.pause()
+            status = str(card.query_one(".generated-status", Static).render())
+            assert not card.writing and "cancelled" in status and "archive's answer stands" in status
+            assert not card.query("Markdown.generated") and "400" in card.query_one("Markdown.answer", Markdown).source
+            await pilot.press("escape")  # nothing left to cancel: back to the question box
+            assert pilot.app.focused is pilot.app.screen.query_one(HistoryInput)
+
+        run(AssistantApp(archive), scenario)

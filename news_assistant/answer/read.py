@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from news_assistant.models.reader import Reader, ReadSpan
 from news_assistant.search.query import Query
-from news_assistant.search.retrieve import Passage, passage_json
+from news_assistant.search.retrieve import Passage
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE
 from news_assistant.text.sentences import Span, split_sentences
 
@@ -129,12 +129,3 @@ def from_spans(query: Query, top: list[Passage], spans: list[ReadSpan], settings
         return abstaining(query)
     return from_span(query, top[best.passage], best)
 
-
-def response_json(answer: Answer, mode: str, passages: list[Passage]) -> dict:
-    """The `ask --json` object of DESIGN's contract."""
-    return {
-        "question": answer.question,
-        "mode": mode,
-        "answer": answer.json(),
-        "passages": [passage_json(passage) for passage in passages],
-    }

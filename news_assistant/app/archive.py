@@ -2,16 +2,20 @@
 
 The command line and the chat UI are both thin shells over this: it decides which embedding
 model a run uses (the one given, else the index's, else the default), builds the index when
-there is none, and answers questions with the reader.
+there is none, answers questions with the reader and, when one is configured, has an LLM server
+write a cited answer from the same passages.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
+from news_assistant.answer.write import WriterSettings, Written, write
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index import store
@@ -36,6 +40,7 @@ class Archive:
     given_encoder: Encoder | None = None  # a model already loaded (tests share one); else loaded on demand
     given_reader: Reader | None = None  # likewise for the reader
     answers: AnswerSettings = AnswerSettings()
+    writer: WriterSettings | None = None  # an OpenAI-compatible server that writes a cited answer; None: offline
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
     _reader: Reader | None = field(default=None, init=False, repr=False)
     _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
@@ -134,3 +139,11 @@ class Archive:
                 embedding.result()
             passages = retriever.search(query, k=k, mode=mode)
             return answer(query, passages, reading.result(), self.answers), passages, mode
+
+    def write(self, extracted: Answer, passages: list[Passage], on_text: Callable[[str], None] = lambda text: None,
+              cancel: threading.Event | None = None) -> Written | None:
+        """The LLM writer's checked answer from the passages shown; None without a writer, and when
+        the archive does not cover the question (its passages would only invite a guess)."""
+        if self.writer is None or extracted.abstained or not passages:
+            return None
+        return write(extracted.question, extracted.language, passages, self.writer, on_text, cancel)

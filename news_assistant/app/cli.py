@@ -18,8 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from news_assistant.answer.read import Answer, response_json
+from news_assistant.answer.read import Answer
+from news_assistant.answer.response import response_json
+from news_assistant.answer.write import WriterSettings, Written
 from news_assistant.app.archive import Archive
+from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, writer_settings
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation import report
@@ -57,16 +60,23 @@ def _parser() -> argparse.ArgumentParser:
     paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
     paths.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
                        help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--llm", metavar="URL", help="an OpenAI-compatible chat server that writes a cited answer "
+                        f"(llama-server, Ollama, vLLM; default: ${ENVIRONMENT['url']} or [llm] url in {CONFIG_NAME})")
+    writer.add_argument("--llm-model", metavar="NAME", help="the model the server should use (default: its own)")
+    writer.add_argument("--llm-timeout", type=float, metavar="S",
+                        help=f"seconds to wait for the server, then the archive's answer (default: {WriterSettings.timeout:g})")
+    writer.add_argument("--no-llm", action="store_true", help="ignore a configured LLM server")
     parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
-                     "Without a command, opens the chat.", parents=[paths], epilog=_epilog(
+                     "Without a command, opens the chat.", parents=[paths, writer], epilog=_epilog(
                          "assistant                      # the chat, over seeds/ and index/ here",
                          "assistant index                # build or update index/ from seeds/",
                          'assistant ask "how many ISIS members surrendered in Raqqa?"'),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    def command(name: str, summary: str, *examples: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[paths], help=summary, description=summary + ".",
+    def command(name: str, summary: str, *examples: str, writes: bool = False) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[paths, writer] if writes else [paths], help=summary, description=summary + ".",
                                    epilog=_epilog(*examples), formatter_class=argparse.RawDescriptionHelpFormatter)
 
     index = command("index", "build or update the index from the seeds folder",
@@ -77,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     ask = command("ask", "ask a question: the answer and its cited passages",
                   'assistant ask "berapa anggota ISIS yang menyerahkan diri di Raqqah?"',
                   'assistant ask --mode bm25 --k 3 "who is the coalition spokesman?"',
-                  'assistant ask --json "how many ISIS members surrendered in Raqqa?" | jq .answer')
+                  'assistant ask --json "how many ISIS members surrendered in Raqqa?" | jq .answer',
+                  'assistant ask --llm http://localhost:8080 "how many ISIS members surrendered in Raqqa?"',
+                  writes=True)
     ask.add_argument("question", help="in Indonesian or English; quote it in the shell")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
@@ -86,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                        "assistant eval                                 # eval/questions.jsonl over the seeds",
                        "assistant eval --mode hybrid --report out/     # with an HTML and SVG report",
                        "assistant eval --questions ../shared/bench/facqa/questions-valid.jsonl "
-                       "--corpus ../shared/bench/facqa/passages.jsonl")
+                       "--corpus ../shared/bench/facqa/passages.jsonl",
+                       "assistant eval --mode hybrid --llm http://localhost:11434/v1 --llm-model qwen2.5:3b",
+                       writes=True)
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
                           help="question file (default: eval/questions.jsonl)")
     evaluate.add_argument("--corpus", type=Path, help="a seeds-style folder or a JSONL corpus (default: --seeds)")
@@ -117,11 +131,14 @@ def _progress_bar(console: Console):
         yield update
 
 
-def _archive(args) -> Archive:
+def _archive(args, writes: bool = True) -> Archive:
+    """The archive the arguments name; with `writes`, the LLM writer they, the environment or the
+    config file configure (`index` never reads them)."""
     if not args.max_file_mb > 0:
         raise UsageError(f"--max-file-mb must be more than 0 (got {args.max_file_mb:g})")
+    writer = writer_settings(args.llm, args.llm_model, args.llm_timeout, disabled=args.no_llm) if writes else None
     return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say,
-                   max_file_bytes=int(args.max_file_mb * 2**20))
+                   max_file_bytes=int(args.max_file_mb * 2**20), writer=writer)
 
 
 def _build(archive: Archive, errors: Console, rebuild: bool) -> IndexReport:
@@ -149,14 +166,49 @@ def one_line(text: str, spans, style: str) -> Text:
     return Text(" ").join(lines)
 
 
-def _print_answer(console: Console, written: Answer) -> None:
+def _print_answer(console: Console, written: Answer, label: str = "Answer: ") -> None:
     if written.abstained:
         console.print(Text(written.message, style="bold yellow"))
     else:
         sentence = one_line(written.text, [written.highlight] if written.highlight else [], "reverse")
         sentence.stylize("bold")
-        console.print(Text.assemble(("Answer: ", "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
+        console.print(Text.assemble((label, "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
     console.print()
+
+
+class _LinePrinter:
+    """Prints a streaming reply a line at a time, as each line is complete."""
+
+    def __init__(self, console: Console):
+        self.console, self.printed = console, 0
+
+    def __call__(self, text: str, final: bool = False) -> None:
+        lines = text.split("\n")
+        for line in lines[self.printed : None if final else -1]:
+            if self.printed == 0:
+                self.console.print(Text("LLM answer:", style="bold green"))
+            self.console.print(Text(line), highlight=False)
+            self.printed += 1
+
+
+def _write(archive: Archive, out: Console, extracted: Answer, passages: list[Passage], stream: bool) -> Written | None:
+    """The LLM writer's answer, streamed line by line to `out` unless `stream` is off; Ctrl-C
+    cancels it and the archive's answer stands."""
+    printer = _LinePrinter(out)
+    try:
+        written = archive.write(extracted, passages, printer if stream else lambda text: None)
+    except KeyboardInterrupt:
+        written = Written(None, "the LLM answer was cancelled; the archive's answer stands")
+    if written is None:
+        return None
+    if written.generated is None:
+        _say(f"note: {written.notice}")
+    elif stream:
+        printer(written.generated.text, final=True)
+        for sentence in written.generated.flagged:
+            out.print(Text(f"⚠ a figure here is in none of the passages it cites: {sentence}", style="yellow"))
+        out.print()
+    return written
 
 
 def _print_passages(console: Console, passages: list[Passage]) -> None:
@@ -180,12 +232,13 @@ def _ask(args, out: Console, errors: Console) -> int:
         archive.retriever(progress)
     if note := archive.stale():
         _say(f"note: {note}")
-    written, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
+    extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
+    written = _write(archive, out, extracted, passages, stream=not args.json)
     if args.json:
-        print(json.dumps(response_json(written, mode, passages), ensure_ascii=False, indent=2))
+        print(json.dumps(response_json(extracted, mode, passages, written), ensure_ascii=False, indent=2))
     else:
-        _print_answer(out, written)
-        if not written.abstained:  # passages that do not answer are noise
+        _print_answer(out, extracted, "From the archive: " if written and written.generated else "Answer: ")
+        if not extracted.abstained:  # passages that do not answer are noise
             _print_passages(out, passages)
     return 0
 
@@ -213,10 +266,12 @@ def _eval(args, out: Console, errors: Console) -> int:
     results = {}
     with _progress_bar(errors) as progress:
         for mode in modes:
-            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress, reader, archive.answers)
+            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress, reader, archive.answers,
+                                         archive.writer)
     if args.json_out:
         lines = [
-            json.dumps({"id": result.question.id, **response_json(result.answer, mode, result.passages[: args.k])},
+            json.dumps({"id": result.question.id,
+                        **response_json(result.answer, mode, result.passages[: args.k], result.written)},
                        ensure_ascii=False)
             for mode, mode_results in results.items()
             for result in mode_results
@@ -248,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     try:
         if args.command == "index":
-            built = _build(_archive(args), errors, rebuild=args.rebuild)
+            built = _build(_archive(args, writes=False), errors, rebuild=args.rebuild)
             print(built.summary())
             return 0
         if args.command == "ask":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
+from news_assistant.answer.write import WriterSettings, Written, figures, write
 from news_assistant.errors import AssistantError
 from news_assistant.ingest.articles import jsonl_records
 from news_assistant.models.reader import Reader
@@ -43,6 +44,7 @@ class Result:
     passages: list[Passage]
     latency_ms: float  # retrieval and answer
     answer: Answer | None = None
+    written: Written | None = None  # the LLM writer's, when one was asked
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -129,6 +131,23 @@ def span_f1(predicted: str, answers: Sequence[str]) -> float:
     return best
 
 
+def same_figures(text: str, answers: Sequence[str]) -> bool:
+    """An answer string that gives figures has them all in `text` ("about 400 members" for
+    "400 anggota"): how a written answer in another language can still be right."""
+    found = figures(text)
+    return any((wanted := figures(answer)) and wanted <= found for answer in answers)
+
+
+def generated_metrics(result: Result) -> dict[str, float]:
+    """The LLM writer's answer: right (an answer string, or its figures) and kept (it cited
+    shown passages only). A failed or replaced reply counts as neither."""
+    generated = result.written.generated if result.written else None
+    text = generated.text if generated else ""
+    return {"gen acc": float(bool(text) and (contains_answer(text, result.question.answers)
+                                             or same_figures(text, result.question.answers))),
+            "gen valid": float(generated is not None and not generated.dropped_citations)}
+
+
 def answer_hit(texts: Sequence[str], answers: Sequence[str], k: int) -> float:
     return float(any(contains_answer(text, answers) for text in texts[:k]))
 
@@ -146,6 +165,8 @@ def question_metrics(result: Result) -> dict[str, float]:
         if result.answer is not None:
             written = result.answer.text or ""
             metrics["answer acc"] = float(not result.answer.abstained and contains_answer(written, question.answers))
+        if result.written is not None:
+            metrics.update(generated_metrics(result))
     return metrics
 
 
@@ -205,15 +226,22 @@ def run(
     progress: Progress = no_progress,
     reader: Reader | None = None,
     settings: AnswerSettings = AnswerSettings(),
+    writer: WriterSettings | None = None,
 ) -> list[Result]:
-    """Ask every question, and answer it when given a `reader`; at least DEPTH passages are
-    retrieved so @10 metrics are defined. Latency covers retrieval and reading."""
+    """Ask every question, and answer it when given a `reader` (and have the LLM `writer` write
+    an answer too, where the reader does not abstain); at least DEPTH passages are retrieved so
+    @10 metrics are defined. Latency covers retrieval and reading, not the writer."""
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
         query = retriever.analyse(question.question)
         passages = retriever.search(query, k=max(k, DEPTH), mode=mode)
-        written = answer(query, passages, reader, settings) if reader else None
-        results.append(Result(question, passages, (time.perf_counter() - started) * 1000, written))
+        extracted = answer(query, passages, reader, settings) if reader else None
+        latency = (time.perf_counter() - started) * 1000
+        written = None
+        if writer is not None and extracted is not None:
+            written = (Written(None, "the archive does not cover the question") if extracted.abstained
+                       else write(query.text, query.language, passages, writer))
+        results.append(Result(question, passages, latency, extracted, written))
         progress(f"eval {mode}", done, len(questions))
     return results

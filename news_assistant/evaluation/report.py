@@ -18,6 +18,7 @@ from news_assistant.evaluation.metrics import Result, question_metrics
 from news_assistant.progress import counted
 
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5", "answer acc", "abstain P", "abstain R")
+GENERATED = ("gen acc", "gen valid")  # with an LLM writer: its answers right, and citing shown passages only
 _BAR_WIDTH = 40
 MODE_COLOURS = {"hybrid": "cyan", "bm25": "yellow", "dense": "magenta"}  # the same in every chart
 
@@ -29,13 +30,14 @@ def metrics_table(summaries: Summaries, title: str) -> Table:
     table.add_column("mode")
     table.add_column("lang")
     table.add_column("n", justify="right")
-    for metric in METRICS:
+    shown = METRICS + tuple(m for m in GENERATED if any(m in row for groups in summaries.values() for row in groups.values()))
+    for metric in shown:
         table.add_column(metric, justify="right")
     table.add_column("p50 ms", justify="right")
     table.add_column("p95 ms", justify="right")
     for mode, groups in summaries.items():
         for group, row in groups.items():
-            cells = [f"{row[m]:.3f}" if m in row else "—" for m in METRICS]
+            cells = [f"{row[m]:.3f}" if m in row else "—" for m in shown]
             table.add_row(
                 mode, group, str(int(row["questions"])), *cells, f"{row['p50 ms']:.1f}", f"{row['p95 ms']:.1f}"
             )

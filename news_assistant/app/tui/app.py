@@ -1,8 +1,9 @@
 """The chat application: key bindings, command palette entries and background work.
 
 Everything slow runs in worker threads, so typing never waits: loading the index and the model at
-start-up (a first question waits for it with a visible status), retrieval for each question, and
-rebuilding the index (with a progress bar).
+start-up (a first question waits for it with a visible status), retrieval for each question, an
+LLM's answer streaming in when a server is configured (escape cancels it), and rebuilding the
+index (with a progress bar).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ProgressBar
 
+from news_assistant.answer.write import Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
 from news_assistant.app.tui.widgets import AnswerCard
@@ -47,6 +49,7 @@ class AssistantApp(App):
         self.settled = threading.Event()  # set once loading ended, loaded or failed
         self.busy = threading.Lock()  # one retrieval or rebuild at a time
         self.load_error: str | None = None
+        self.writing: dict[AnswerCard, threading.Event] = {}  # LLM answers streaming in, each cancellable
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen())
@@ -130,8 +133,26 @@ class AssistantApp(App):
             self.call_from_thread(card.show_error, f"error: {error}")
             return
         dates = [display_date(passage.date) for passage in passages]
-        self.call_from_thread(card.show, answer, passages, mode, dates)
+        writing = self.archive.writer is not None and not answer.abstained and bool(passages)
+        self.call_from_thread(card.show, answer, passages, mode, dates, writing)
         self.call_from_thread(setattr, self, "status", "ready")
+        if writing:
+            cancel = self.writing.setdefault(card, threading.Event())
+            written = self.archive.write(answer, passages, lambda text: self.call_from_thread(card.update_generated, text),
+                                         cancel)
+            self.writing.pop(card, None)
+            if not cancel.is_set():
+                self.call_from_thread(card.finish_generated, written)
+
+    def cancel_writing(self) -> bool:
+        """Stop every LLM answer streaming in; the archive's answers stand. False if none was."""
+        cancelled = False
+        for card, cancel in list(self.writing.items()):
+            cancel.set()
+            card.finish_generated(Written(None, "LLM answer cancelled; the archive's answer stands"))
+            cancelled = True
+        self.writing.clear()
+        return cancelled
 
     @work(thread=True, exclusive=True, group="rebuild")
     def rebuild(self) -> None:

@@ -26,7 +26,7 @@ class ChatScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+s", "focus_sources", "Sources"),  # also in the palette
-        Binding("escape", "focus_question", "Question", show=False),
+        Binding("escape", "cancel_or_focus", "Cancel", show=False),  # an LLM answer streaming in, else to the question
     ]
 
     def compose(self) -> ComposeResult:
@@ -66,6 +66,10 @@ class ChatScreen(Screen):
         log.remove_children()
         log.mount(Static(WELCOME, classes="welcome"))
         self.action_focus_question()
+
+    def action_cancel_or_focus(self) -> None:
+        if not self.app.cancel_writing():
+            self.action_focus_question()
 
     def action_focus_question(self) -> None:
         self.query_one(HistoryInput).focus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +13,7 @@ from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from news_assistant.answer.read import Answer
+from news_assistant.answer.write import Written
 from news_assistant.search.retrieve import Passage
 
 SNIPPET_CHARS = 160
@@ -34,6 +37,13 @@ def answer_markdown(answer: Answer) -> str:
     else:
         body = _escape(text)
     return f"{body} [\\[{answer.passage.rank}\\]](cite:{answer.passage.rank})"
+
+
+def generated_markdown(text: str) -> str:
+    """An LLM-written answer as Markdown, each [n] a link to its source like the archive's answer."""
+    escaped = _escape(" ".join(text.split("\n")))
+    return re.sub(r"\\\[(\d+(?:, \d+)*)\\\]", lambda match: " ".join(
+        f"[\\[{n}\\]](cite:{n})" for n in match.group(1).split(", ")), escaped)
 
 
 def citation_line(passage: Passage, date: str) -> Text:
@@ -93,18 +103,50 @@ class AnswerCard(Vertical):
         self.question = question
         self.answer: Answer | None = None
         self.passages: list[Passage] = []
+        self.writing = False  # an LLM answer is streaming in
+        self.generated: str | None = None  # the LLM's checked answer, once written
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
 
-    def show(self, answer: Answer, passages: list[Passage], mode: str, dates: list[str]) -> None:
+    def show(self, answer: Answer, passages: list[Passage], mode: str, dates: list[str], writing: bool = False) -> None:
+        """The archive's answer and sources; with `writing`, room above them for the LLM's answer."""
         self.answer, self.passages = answer, passages
+        self.writing = writing and not answer.abstained
         self.remove_children()
+        if self.writing:
+            self.mount(Static("Writing an answer… (escape cancels)", classes="generated-status"))
+            self.mount(Markdown("", classes="generated"))
+            self.mount(Static("From the archive", classes="archive-label"))
         self.mount(Markdown(answer_markdown(answer), classes="answer"))
         if passages and not answer.abstained:  # an abstention shows no noise
             self.mount(Static(f"Sources ({mode})", classes="sources-title"))
             options = [Option(citation_line(p, date), id=str(p.rank)) for p, date in zip(passages, dates)]
             self.mount(OptionList(*options, classes="sources"))
+
+    def update_generated(self, text: str) -> None:
+        """The LLM's answer so far (citations already checked)."""
+        if self.writing:
+            self.query_one("Markdown.generated", Markdown).update(generated_markdown(text))
+
+    def finish_generated(self, written: Written) -> None:
+        """The LLM's final answer with its flags, or the notice saying why the archive's stands."""
+        if not self.writing:
+            return
+        self.writing = False
+        status = self.query_one(".generated-status", Static)
+        answer = self.query_one("Markdown.generated", Markdown)
+        if written.generated is None:
+            answer.remove()
+            self.query_one(".archive-label").remove()
+            status.update(written.notice)
+            status.add_class("notice")
+            return
+        self.generated = written.generated.text
+        flags = "".join(f"\n\n⚠ _A figure here is in none of the passages it cites:_ {_escape(sentence)}"
+                        for sentence in written.generated.flagged)
+        answer.update(generated_markdown(written.generated.text) + flags)
+        status.update(f"Written by {written.generated.model} from the cited passages")
 
     def show_error(self, message: str) -> None:
         self.remove_children()
@@ -130,6 +172,10 @@ class AnswerCard(Vertical):
             return ""
         if self.answer.abstained:
             return self.answer.message
-        cited = [p for p in self.passages if p.rank == self.answer.passage.rank]
-        sources = "\n".join(f"[{p.rank}] {p.title} — {p.citation}" for p in cited)
-        return f"{' '.join(self.answer.text.split())} [{self.answer.passage.rank}]\n{sources}"
+        extracted = f"{' '.join(self.answer.text.split())} [{self.answer.passage.rank}]"
+        ranks = {self.answer.passage.rank}
+        if self.generated:
+            ranks |= {int(n) for n in re.findall(r"\[(\d+)", self.generated)}
+            extracted = f"{self.generated}\n\nFrom the archive: {extracted}"
+        sources = "\n".join(f"[{p.rank}] {p.title} — {p.citation}" for p in self.passages if p.rank in ranks)
+        return f"{extracted}\n{sources}"

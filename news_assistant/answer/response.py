@@ -1,0 +1,19 @@
+"""The `ask --json` object of DESIGN's contract: the question, the answer and its passages."""
+
+from __future__ import annotations
+
+from news_assistant.answer.read import Answer
+from news_assistant.answer.write import Written
+from news_assistant.search.retrieve import Passage, passage_json
+
+
+def response_json(answer: Answer, mode: str, passages: list[Passage], written: Written | None = None) -> dict:
+    """With an LLM writer, `answer.generated` holds its checked reply (null when the archive's
+    answer stands, with `answer.generated_notice` saying why)."""
+    found = answer.json()
+    if written is not None:
+        found["generated"] = written.generated.json() if written.generated else None
+        if written.notice:
+            found["generated_notice"] = written.notice
+    return {"question": answer.question, "mode": mode, "answer": found,
+            "passages": [passage_json(passage) for passage in passages]}
