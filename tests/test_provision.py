@@ -7,6 +7,7 @@ import os
 import pytest
 
 from news_assistant.errors import AssistantError
+from news_assistant.models import prepare
 from news_assistant.models.provision import CHECKSUMS, provide
 
 MODEL = b"\x08\x08\x12\rfake onnx model bytes"
@@ -78,3 +79,11 @@ def test_a_missing_file_is_reported(tmp_path):
     (folder / "tokenizer.json").unlink()
     with pytest.raises(AssistantError, match=r"\(tokenizer.json\)"):
         made(tmp_path, [])
+
+
+def test_a_preparation_step_that_fails_in_its_own_process_is_one_line(tmp_path):
+    with pytest.raises(AssistantError) as raised:
+        prepare.run("convert", tmp_path / "no" / "such" / "folder")
+    message = str(raised.value)
+    assert message.startswith("preparing the models failed at `convert`: ") and "\n" not in message
+    assert "No such file or directory" in message

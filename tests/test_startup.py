@@ -15,7 +15,7 @@ from news_assistant.evaluation.metrics import load_questions
 from news_assistant.index.build import index_seeds
 from news_assistant.ingest.articles import read_seed, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
-from news_assistant.models.encoder import _quantized_name, _SentenceTransformer
+from news_assistant.models.encoder import INT8_ONNX, _SentenceTransformer
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
@@ -34,7 +34,7 @@ def test_the_torch_free_encoder_gives_the_sentence_transformers_vectors(encoder)
     questions = [q.question for q in load_questions(REPO / "eval" / "questions.jsonl")]
     if FACQA.exists():
         questions += [q.question for q in load_questions(FACQA / "questions-valid.jsonl")][:100]
-    reference = _SentenceTransformer(encoder.spec.location, backend="onnx", model_kwargs={"file_name": _quantized_name()})
+    reference = _SentenceTransformer(encoder.spec.location, backend="onnx", model_kwargs={"file_name": INT8_ONNX})
     for texts, prompt in ((passages, "passage"), (questions, "query")):
         ours, theirs = encoder.model.encode(texts, prompt, 16), reference.encode(texts, prompt, 16)
         assert ((ours * theirs).sum(axis=1) >= 0.999).all()

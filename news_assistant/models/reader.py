@@ -15,7 +15,6 @@ checksummed folder beside the converted encoder.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,12 +25,15 @@ import numpy as np
 
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file
-from news_assistant.models.provision import onnx_session, provide, quiet_logger
+from news_assistant.models import prepare
+from news_assistant.models.export import export_int8
+from news_assistant.models.provision import onnx_session, provide
 from news_assistant.models.tokenizer import configured, shared_tokenizer
 from news_assistant.progress import Notify, quiet
 
 DELTA_FILES = ("adapter_config.json", "adapter_model.safetensors")
 _ONNX = "model.onnx"
+READER_FORMAT = "mmap1"  # the export's layout (int8, word embeddings memory-mapped): a new one, a new folder
 
 
 @dataclass(frozen=True)
@@ -130,11 +132,11 @@ def _delta() -> Path:
     return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
 
 
-def _merge_and_export(base: Path, folder: Path) -> None:
-    """The encoder's backbone plus the committed delta, merged, exported to ONNX and quantized to
-    int8 (dynamic, per channel): torch, transformers and peft are needed here only."""
+def merge_and_export(base: Path, folder: Path) -> None:
+    """The encoder's backbone plus the committed delta, merged, exported to int8 ONNX with its
+    word embeddings memory-mapped (`export`): torch, transformers and peft are needed here only.
+    A `prepare` step."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as transformers_logging
@@ -142,18 +144,9 @@ def _merge_and_export(base: Path, folder: Path) -> None:
     transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized": the delta brings it
     model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
     model = model.merge_and_unload().eval()
-    example = (torch.ones((1, 16), dtype=torch.int64), torch.ones((1, 16), dtype=torch.int64))
-    fp32 = folder / "model-fp32.onnx"
-    axes = {0: "pairs", 1: "tokens"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings; the export is checked against torch in the tests
-        torch.onnx.export(model, example, str(fp32), input_names=["input_ids", "attention_mask"],
-                          output_names=["start_logits", "end_logits"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "start_logits": axes, "end_logits": axes})
-    del model
-    with quiet_logger(None):  # the quantizer's advice to pre-process first, on the root logger
-        quantize_dynamic(str(fp32), str(folder / _ONNX), weight_type=QuantType.QInt8, per_channel=True)
-    fp32.unlink()
+    ids = torch.ones((1, 16), dtype=torch.int64)  # one pair at a time: `Reader.read` never pads
+    export_int8(model, model.get_input_embeddings(), {"input_ids": ids, "attention_mask": torch.ones_like(ids)},
+                ["start_logits", "end_logits"], folder / _ONNX)
     (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
 
 
@@ -164,9 +157,9 @@ def reader_folder(base: Path, notify: Notify = quiet, full_check: bool = False) 
     if not all((delta / name).is_file() for name in DELTA_FILES):
         raise AssistantError(f"the reader's trained delta is missing from {delta}; reinstall news-assistant")
     digest = hashlib.sha256("".join(sha256_file(delta / name) for name in DELTA_FILES).encode()).hexdigest()[:12]
-    target = base.parent / f"reader-{base.name}-{digest}"
-    return provide(target, lambda folder: _merge_and_export(base, folder), "answer reader (int8 ONNX)", notify,
-                   full_check)
+    target = base.parent / f"reader-{base.name}-{digest}-{READER_FORMAT}"
+    return provide(target, lambda folder: prepare.run("export-reader", base, folder), "answer reader (int8 ONNX)",
+                   notify, full_check)
 
 
 class Reader:
