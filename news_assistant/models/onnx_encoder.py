@@ -56,7 +56,7 @@ class OnnxSentenceEncoder:
         self.prompts = _json(folder / "config_sentence_transformers.json").get("prompts", {})
         self.max_tokens = int(_json(folder / "sentence_bert_config.json").get("max_seq_length") or 512)
         self.folder = folder
-        self.session = onnx_session(folder / onnx_file, "embedding model")
+        self.session = onnx_session(folder / onnx_file, "embedding model", spin=False)
         self.inputs = {node.name for node in self.session.get_inputs()}
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 

@@ -127,12 +127,17 @@ def provide(target: Path, build: Callable[[Path], None], what: str, notify: Noti
     return target
 
 
-def onnx_session(path: Path, what: str):
-    """An ONNX Runtime session on CPU; a file the runtime cannot read is a clear error."""
+def onnx_session(path: Path, what: str, spin: bool = True):
+    """An ONNX Runtime session on CPU; a file the runtime cannot read is a clear error. Without
+    `spin` its threads sleep between runs instead of busy-waiting: the encoder's spinning
+    threads starved the FAISS search that follows the question's embedding on 2 cores."""
     import onnxruntime
 
+    options = onnxruntime.SessionOptions()
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
-        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise AssistantError(f"cannot load the {what} from {path} ({reason}); {REPAIR}") from None

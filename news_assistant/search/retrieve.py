@@ -124,9 +124,7 @@ class Retriever:
         for rank, (position, score) in enumerate(self.rank(query, k, mode), start=1):
             chunk = self.index.chunks[position]
             article = self.index.articles[chunk.doc_id]
-            matches = tuple(
-                (token.start, token.end) for token in self.analyzer.tokens(chunk.text) if token.term in wanted
-            )
+            matches = tuple(self.analyzer.spans_of(chunk.text, wanted))
             passages.append(
                 Passage(
                     rank=rank,
