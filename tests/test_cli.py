@@ -327,10 +327,14 @@ def test_ask_with_a_dead_llm_server_gives_the_archives_answer_and_a_note(built, 
 def test_an_off_topic_question_is_not_sent_to_the_llm(built, capsys):
     seeds, index = built
     with llm_server() as server:
-        code, out, _ = run(capsys, "ask", "Kapan Indonesia memproklamasikan kemerdekaan?", "--llm", server.url,
-                           "--seeds", str(seeds), "--index", str(index))
+        code, out, err = run(capsys, "ask", "Kapan Indonesia memproklamasikan kemerdekaan?", "--llm", server.url,
+                             "--seeds", str(seeds), "--index", str(index))
+        _, as_json, _ = run(capsys, "ask", "Kapan Indonesia memproklamasikan kemerdekaan?", "--llm", server.url,
+                            "--json", "--seeds", str(seeds), "--index", str(index))
         assert server.requests == []
-    assert code == 0 and "Saya tidak menemukan" in out
+    assert code == 0 and "Saya tidak menemukan" in out and err == ""
+    written = json.loads(as_json)["answer"]
+    assert written["generated"] is None and "not sent to the LLM" in written["generated_notice"]
 
 
 def test_eval_with_an_llm_scores_its_answers(built, capsys, tmp_path):

@@ -211,3 +211,20 @@ def test_a_real_local_model_through_llama_cpp_server(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_server_that_is_not_http_is_a_notice():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+
+        def garbage():
+            connection, _ = listener.accept()
+            connection.recv(65536)
+            connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+            connection.close()
+
+        threading.Thread(target=garbage, daemon=True).start()
+        written = write(QUESTION, "en", PASSAGES, WriterSettings(url=f"http://127.0.0.1:{port}", timeout=5))
+    assert written.generated is None and "malformed reply" in written.notice

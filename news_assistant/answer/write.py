@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
-from news_assistant.answer.read import ABSTAIN
+from news_assistant.answer.read import ABSTAIN, Answer
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.search.retrieve import Passage
 from news_assistant.text.sentences import split_sentences
@@ -139,7 +139,8 @@ def _chunk_text(payload: dict) -> str:
 def stream_reply(settings: WriterSettings, text: str) -> Iterator[tuple[str, str]]:
     """(model, text delta) pairs of the server's streamed reply to one user message. Any failure
     is a WriterError with a one-line reason; a server that ignores `stream` is read whole."""
-    import urllib.error  # here: `ask` without a writer never pays for the HTTP stack
+    import http.client  # here: `ask` without a writer never pays for the HTTP stack
+    import urllib.error
     import urllib.request
 
     body = {"messages": [{"role": "user", "content": text}], "stream": True, "temperature": 0}
@@ -176,7 +177,7 @@ def stream_reply(settings: WriterSettings, text: str) -> Iterator[tuple[str, str
         if isinstance(error.reason, (TimeoutError, socket.timeout)):
             raise WriterError(f"the LLM server at {settings.url} did not answer within {settings.timeout:g} s") from None
         raise WriterError(f"cannot reach the LLM server at {settings.url} ({error.reason}): is it running?") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, http.client.HTTPException):
         raise WriterError("the LLM server sent a malformed reply (not the chat-completions JSON)") from None
     except (ConnectionError, OSError) as error:
         raise WriterError(f"the connection to the LLM server broke ({error.strerror or error})") from None
@@ -260,3 +261,15 @@ def write(question: str, language: str, passages: list[Passage], settings: Write
     except WriterError as error:
         return Written(None, f"{error}; the archive's answer stands")
     return check_reply(reply, shown, model)
+
+
+NOT_COVERED = "the archive does not cover the question, so it was not sent to the LLM"
+
+
+def write_answer(extracted: Answer, passages: list[Passage], settings: WriterSettings,
+                 on_text: Callable[[str], None] = lambda text: None, cancel: threading.Event | None = None) -> Written:
+    """`write` for a question the reader answered; one it abstained on is not sent (the archive
+    says it does not cover it, and its passages would only invite a guess)."""
+    if extracted.abstained or not passages:
+        return Written(None, NOT_COVERED)
+    return write(extracted.question, extracted.language, passages, settings, on_text, cancel)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
-from news_assistant.answer.write import WriterSettings, Written, write
+from news_assistant.answer.write import WriterSettings, Written, write_answer
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index import store
@@ -142,8 +142,7 @@ class Archive:
 
     def write(self, extracted: Answer, passages: list[Passage], on_text: Callable[[str], None] = lambda text: None,
               cancel: threading.Event | None = None) -> Written | None:
-        """The LLM writer's checked answer from the passages shown; None without a writer, and when
-        the archive does not cover the question (its passages would only invite a guess)."""
-        if self.writer is None or extracted.abstained or not passages:
+        """The LLM writer's checked answer from the passages shown; None without a writer."""
+        if self.writer is None:
             return None
-        return write(extracted.question, extracted.language, passages, self.writer, on_text, cancel)
+        return write_answer(extracted, passages, self.writer, on_text, cancel)

@@ -199,11 +199,11 @@ def _write(archive: Archive, out: Console, extracted: Answer, passages: list[Pas
         written = archive.write(extracted, passages, printer if stream else lambda text: None)
     except KeyboardInterrupt:
         written = Written(None, "the LLM answer was cancelled; the archive's answer stands")
-    if written is None:
-        return None
-    if written.generated is None:
-        _say(f"note: {written.notice}")
-    elif stream:
+    if written is None or written.generated is None:
+        if written is not None and not extracted.abstained:
+            _say(f"note: {written.notice}")
+        return written
+    if stream:
         printer(written.generated.text, final=True)
         for sentence in written.generated.flagged:
             out.print(Text(f"⚠ a figure here is in none of the passages it cites: {sentence}", style="yellow"))

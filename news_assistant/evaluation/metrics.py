@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
-from news_assistant.answer.write import WriterSettings, Written, figures, write
+from news_assistant.answer.write import WriterSettings, Written, figures, write_answer
 from news_assistant.errors import AssistantError
 from news_assistant.ingest.articles import jsonl_records
 from news_assistant.models.reader import Reader
@@ -238,10 +238,7 @@ def run(
         passages = retriever.search(query, k=max(k, DEPTH), mode=mode)
         extracted = answer(query, passages, reader, settings) if reader else None
         latency = (time.perf_counter() - started) * 1000
-        written = None
-        if writer is not None and extracted is not None:
-            written = (Written(None, "the archive does not cover the question") if extracted.abstained
-                       else write(query.text, query.language, passages, writer))
+        written = write_answer(extracted, passages, writer) if writer is not None and extracted is not None else None
         results.append(Result(question, passages, latency, extracted, written))
         progress(f"eval {mode}", done, len(questions))
     return results

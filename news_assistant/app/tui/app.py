@@ -138,8 +138,11 @@ class AssistantApp(App):
         self.call_from_thread(setattr, self, "status", "ready")
         if writing:
             cancel = self.writing.setdefault(card, threading.Event())
-            written = self.archive.write(answer, passages, lambda text: self.call_from_thread(card.update_generated, text),
-                                         cancel)
+            try:
+                written = self.archive.write(answer, passages,
+                                             lambda text: self.call_from_thread(card.update_generated, text), cancel)
+            except AssistantError as error:  # a prompt template it cannot fill
+                written = Written(None, f"{error}; the archive's answer stands")
             self.writing.pop(card, None)
             if not cancel.is_set():
                 self.call_from_thread(card.finish_generated, written)
