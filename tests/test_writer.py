@@ -13,9 +13,18 @@ import urllib.request
 import pytest
 from llm_server import llm_server
 
-from news_assistant.answer.read import ABSTAIN
-from news_assistant.answer.write import WriterSettings, check_reply, clean_citations, prompt, visible_part, write
+from news_assistant.answer.read import ABSTAIN, Answer
+from news_assistant.answer.write import (
+    WriterSettings,
+    check_reply,
+    cited,
+    clean_citations,
+    prompt,
+    visible_part,
+    write,
+)
 from news_assistant.app.config import writer_settings
+from news_assistant.app.tui.widgets import AnswerCard
 from news_assistant.errors import UsageError
 from news_assistant.search.retrieve import Passage
 
@@ -45,6 +54,16 @@ def test_prompt_gives_the_question_its_language_the_numbered_passages_and_the_ab
 def test_citations_naming_no_shown_passage_are_removed():
     text, valid, dropped = clean_citations("About 400 [1], later 350 [2, 7] and more [9].", {1, 2, 3})
     assert text == "About 400 [1], later 350 [2] and more." and valid == [1, 2] and dropped == [7, 9]
+
+
+def test_every_passage_a_reply_cites_is_among_the_copied_sources():
+    assert cited("About 400 [1], later 350 [2, 3].") == {1, 2, 3}
+    card = AnswerCard(QUESTION)
+    card.passages = PASSAGES
+    card.answer = Answer(QUESTION, "en", TEXTS[0], False, None, PASSAGES[0], (0, len(TEXTS[0])), (26, 29))
+    card.generated = "About 400 [1], and 350 in the last days [2, 3]."
+    copied = card.plain_text()
+    assert all(f"[{rank}] Title {rank} — seeds/doc{rank}.txt:3" in copied for rank in (1, 2, 3))
 
 
 def test_nothing_shows_before_a_citation_and_an_unfinished_one_is_held_back():

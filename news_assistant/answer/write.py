@@ -183,6 +183,16 @@ def stream_reply(settings: WriterSettings, text: str) -> Iterator[tuple[str, str
         raise WriterError(f"the connection to the LLM server broke ({error.strerror or error})") from None
 
 
+def _numbers(group: str) -> list[int]:
+    """The passage numbers of one marker's inside: "1, 7" -> [1, 7]."""
+    return [int(number) for number in group.split(",")]
+
+
+def cited(text: str) -> set[int]:
+    """Every passage number `text`'s markers name."""
+    return {number for group in _MARKER.findall(text) for number in _numbers(group)}
+
+
 def clean_citations(text: str, ranks: set[int]) -> tuple[str, list[int], list[int]]:
     """`text` with every [n] that names no shown passage removed (from a [1, 7] group, the 7), and
     the valid and dropped numbers in order of appearance."""
@@ -190,7 +200,7 @@ def clean_citations(text: str, ranks: set[int]) -> tuple[str, list[int], list[in
     dropped: list[int] = []
 
     def keep(match: re.Match) -> str:
-        numbers = [int(number) for number in match.group(1).split(",")]
+        numbers = _numbers(match.group(1))
         kept = [number for number in numbers if number in ranks]
         valid.extend(kept)
         dropped.extend(number for number in numbers if number not in ranks)
@@ -216,13 +226,13 @@ def figures(text: str) -> set[str]:
 def flagged_sentences(text: str, by_rank: dict[int, Passage]) -> list[str]:
     """Sentences giving a figure that none of the passages they cite holds; a sentence citing
     nothing itself is checked against every passage the reply cites."""
-    cited_anywhere = {int(n) for group in _MARKER.findall(text) for n in group.split(",")}
+    cited_anywhere = cited(text)
+    held_by = {rank: figures(passage.text) for rank, passage in by_rank.items()}
     flagged = []
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        own = {int(n) for group in _MARKER.findall(sentence) for n in group.split(",")}
         given = figures(_MARKER.sub("", sentence))
-        held = set().union(*(figures(by_rank[rank].text) for rank in (own or cited_anywhere) if rank in by_rank))
+        held = set().union(*(held_by[rank] for rank in (cited(sentence) or cited_anywhere) if rank in held_by))
         if given - held:
             flagged.append(sentence)
     return flagged
@@ -270,6 +280,6 @@ def write_answer(extracted: Answer, passages: list[Passage], settings: WriterSet
                  on_text: Callable[[str], None] = lambda text: None, cancel: threading.Event | None = None) -> Written:
     """`write` for a question the reader answered; one it abstained on is not sent (the archive
     says it does not cover it, and its passages would only invite a guess)."""
-    if extracted.abstained or not passages:
+    if extracted.abstained:  # as it is when no passage was found
         return Written(None, NOT_COVERED)
     return write(extracted.question, extracted.language, passages, settings, on_text, cancel)

@@ -133,7 +133,7 @@ class AssistantApp(App):
             self.call_from_thread(card.show_error, f"error: {error}")
             return
         dates = [display_date(passage.date) for passage in passages]
-        writing = self.archive.writer is not None and not answer.abstained and bool(passages)
+        writing = self.archive.writer is not None and not answer.abstained
         self.call_from_thread(card.show, answer, passages, mode, dates, writing)
         self.call_from_thread(setattr, self, "status", "ready")
         if writing:

@@ -13,7 +13,7 @@ from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from news_assistant.answer.read import Answer
-from news_assistant.answer.write import Written
+from news_assistant.answer.write import Written, cited
 from news_assistant.search.retrieve import Passage
 
 SNIPPET_CHARS = 160
@@ -175,7 +175,7 @@ class AnswerCard(Vertical):
         extracted = f"{' '.join(self.answer.text.split())} [{self.answer.passage.rank}]"
         ranks = {self.answer.passage.rank}
         if self.generated:
-            ranks |= {int(n) for n in re.findall(r"\[(\d+)", self.generated)}
+            ranks |= cited(self.generated)
             extracted = f"{self.generated}\n\nFrom the archive: {extracted}"
         sources = "\n".join(f"[{p.rank}] {p.title} — {p.citation}" for p in self.passages if p.rank in ranks)
         return f"{extracted}\n{sources}"
