@@ -79,6 +79,9 @@ class Written:
     notice: str | None = None
 
 
+CANCELLED = Written(None, "the LLM answer was cancelled; the archive's answer stands")
+
+
 def default_template() -> str:
     return resources.files("news_assistant.answer").joinpath("answer_prompt.md").read_text("utf-8")
 
@@ -264,7 +267,7 @@ def write(question: str, language: str, passages: list[Passage], settings: Write
         for named, delta in stream_reply(settings, prompt(question, language, shown, settings.template)):
             model = named  # the server says which model answered
             if cancel is not None and cancel.is_set():
-                return Written(None, "the LLM answer was cancelled; the archive's answer stands")
+                return CANCELLED
             reply += delta
             if delta and (visible := visible_part(reply, ranks)):
                 on_text(visible)

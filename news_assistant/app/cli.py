@@ -20,7 +20,7 @@ from rich.text import Text
 
 from news_assistant.answer.read import Answer
 from news_assistant.answer.response import response_json
-from news_assistant.answer.write import WriterSettings, Written
+from news_assistant.answer.write import CANCELLED, WriterSettings, Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, writer_settings
 from news_assistant.errors import AssistantError, UsageError
@@ -198,7 +198,7 @@ def _write(archive: Archive, out: Console, extracted: Answer, passages: list[Pas
     try:
         written = archive.write(extracted, passages, printer if stream else lambda text: None)
     except KeyboardInterrupt:
-        written = Written(None, "the LLM answer was cancelled; the archive's answer stands")
+        written = CANCELLED
     if written is None or written.generated is None:
         if written is not None and not extracted.abstained:
             _say(f"note: {written.notice}")

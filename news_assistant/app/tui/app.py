@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ProgressBar
 
-from news_assistant.answer.write import Written
+from news_assistant.answer.write import CANCELLED, Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
 from news_assistant.app.tui.widgets import AnswerCard
@@ -152,7 +152,7 @@ class AssistantApp(App):
         cancelled = False
         for card, cancel in list(self.writing.items()):
             cancel.set()
-            card.finish_generated(Written(None, "LLM answer cancelled; the archive's answer stands"))
+            card.finish_generated(CANCELLED)
             cancelled = True
         self.writing.clear()
         return cancelled
