@@ -101,8 +101,8 @@ def build(passages: int) -> None:
     started = time.perf_counter()
     root, report = index_corpus(path, WORK, encoder=SampledPassages(encoder, real))
     seconds = time.perf_counter() - started
-    size = sum(file.stat().st_size for file in root.rglob("*") if file.is_file())
-    print(json.dumps({"root": str(root), "build s": round(seconds, 1) if report else None,
+    size = sum(file.stat().st_size for file in root.root.rglob("*") if file.is_file())
+    print(json.dumps({"root": str(root.root), "build s": round(seconds, 1) if report else None,
                       "disk MB": round(size / 2**20), "build peak MB": round(_peak_mb())}))
 
 
@@ -140,7 +140,7 @@ def serve(root: Path) -> None:
     print(json.dumps({"open s": round(opened, 1), "search p50 ms": p(search_ms, 0.5), "search p95 ms": p(search_ms, 0.95),
                       "ask p50 ms": p(ask_ms, 0.5), "ask p95 ms": p(ask_ms, 0.95), "answer acc": round(right / len(questions), 3),
                       "MRR@10": round(reciprocal / len(questions), 3), "serve peak MB": round(_peak_mb()),
-                      "chunks": retriever.index.lexical.size}))
+                      "chunks": retriever.index.manifest["counts"]["chunks"]}))
 
 
 def _run(*argv: str) -> dict:

@@ -18,8 +18,8 @@ from news_assistant.answer.read import Answer, AnswerSettings, answer
 from news_assistant.answer.write import WriterSettings, Written, write_answer
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
-from news_assistant.index import store
 from news_assistant.index.build import IndexReport, index_seeds
+from news_assistant.index.engine import EngineSettings, IndexEngine, open_engine
 from news_assistant.index.manifest import check_seeds, stale_seeds
 from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, default_model_folder, resolve
@@ -41,14 +41,23 @@ class Archive:
     given_reader: Reader | None = None  # likewise for the reader
     answers: AnswerSettings = AnswerSettings()
     writer: WriterSettings | None = None  # an OpenAI-compatible server that writes a cited answer; None: offline
+    engine: EngineSettings = EngineSettings()  # where the index lives: `index` for the local engine, or Milvus
+    _store: IndexEngine | None = field(default=None, init=False, repr=False)
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
     _reader: Reader | None = field(default=None, init=False, repr=False)
     _encoders: dict[tuple[str | None, str], Encoder] = field(default_factory=dict, init=False, repr=False)
 
+    @property
+    def store(self) -> IndexEngine:
+        """The engine holding this archive's index."""
+        if self._store is None:
+            self._store = open_engine(self.engine, self.index)
+        return self._store
+
     def manifest(self) -> dict | None:
         """The live manifest, or None when there is none or it is unreadable (a build replaces it)."""
         try:
-            return store.read_manifest(self.index)
+            return self.store.read_manifest()
         except AssistantError:
             return None
 
@@ -71,7 +80,7 @@ class Archive:
         """Bring the index up to date with the seeds folder (from scratch with `rebuild`). Both
         models get their full check here (and are prepared if need be); asking checks stamps."""
         encoder = self.encoder(None if rebuild else self.manifest(), building=True)
-        report = index_seeds(self.seeds, self.index, rebuild=rebuild, encoder=encoder,
+        report = index_seeds(self.seeds, self.store, rebuild=rebuild, encoder=encoder,
                              progress=progress or no_progress, max_bytes=self.max_file_bytes)
         self._retriever = None
         self.reader(full_check=True)
@@ -80,16 +89,17 @@ class Archive:
     def retriever(self, progress: Progress | None = None) -> Retriever:
         """The retriever over the live index, building the index first if there is none."""
         if self._retriever is None:
-            if not store.exists(self.index):
+            engine = self.store
+            if not engine.exists():
                 if not self.seeds.is_dir():
                     raise UsageError(
-                        f"no index in {self.index.resolve()} and no seeds folder {self.seeds.resolve()}: run this "
+                        f"no index in {engine.where} and no seeds folder {self.seeds.resolve()}: run this "
                         "in the archive's folder, pass --seeds and --index, or set NEWS_ASSISTANT_HOME to that folder")
-                self.notify(f"No index in {self.index.resolve()} yet; building it from {self.seeds.resolve()} first.")
+                self.notify(f"No index in {engine.where} yet; building it from {self.seeds.resolve()} first.")
                 self.notify(self.build(progress=progress).summary())
-            manifest = store.read_manifest(self.index)
-            check_seeds(manifest, self.seeds, self.index)
-            self._retriever = Retriever.open(self.index, self.encoder(manifest, building=False))
+            index = engine.open()
+            check_seeds(index.manifest, self.seeds, engine.anchor, engine.where)
+            self._retriever = Retriever(index, self.encoder(index.manifest, building=False))
         return self._retriever
 
     def served_manifest(self) -> dict | None:

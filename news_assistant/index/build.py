@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.index import store
+from news_assistant.index.engine import EngineSettings, IndexEngine, SearchIndex, as_engine, open_engine
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.manifest import (
     IndexSettings,
@@ -27,7 +28,7 @@ from news_assistant.index.manifest import (
     fingerprint,
     seeds_record,
 )
-from news_assistant.index.vectors import VectorIndex
+from news_assistant.index.store import text_hash
 from news_assistant.ingest.articles import (
     MAX_FILE_BYTES,
     SEED_SUFFIXES,
@@ -65,52 +66,52 @@ class IndexReport:
         return f"{counts} (+{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed{embedded})"
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+class Embedder:
+    """Vectors for chunks, reusing the ones the previous index holds for the same texts (when the
+    same model made them) and encoding the rest; counts what it encoded."""
 
+    def __init__(self, encoder: Encoder, previous: SearchIndex | None, progress: Progress):
+        self.encoder, self.progress, self.encoded = encoder, progress, 0
+        same_model = previous is not None and fingerprint(previous.manifest) == encoder.fingerprint
+        self.previous = previous if same_model and previous.dense is not None else None
 
-def _embed(chunks: list[Chunk], encoder: Encoder, previous: store.StoredIndex | None,
-           progress: Progress) -> tuple[VectorIndex, int]:
-    """Vectors for `chunks`, reusing the previous generation's for texts it already embedded."""
-    known: dict[str, np.ndarray] = {}
-    if previous and previous.dense and fingerprint(previous.manifest) == encoder.fingerprint:
-        old = previous.dense.vectors()
-        known = {text_hash(chunk.text): old[position] for position, chunk in enumerate(previous.chunks)}
-    hashes = [text_hash(chunk.text) for chunk in chunks]
-    missing = {digest: chunk.text for digest, chunk in zip(hashes, chunks) if digest not in known}
-    if missing:
-        fresh = encoder.encode_passages(list(missing.values()),
-                                        progress=lambda done, total: progress("encoding", done, total))
-        known.update(zip(missing, fresh))
-    vectors = np.stack([known[digest] for digest in hashes]) if chunks else np.zeros((0, encoder.dimension), np.float32)
-    return VectorIndex.build(vectors), len(missing)
+    def __call__(self, chunks: list[Chunk]) -> np.ndarray:
+        hashes = [text_hash(chunk.text) for chunk in chunks]
+        known = self.previous.known_vectors(set(hashes)) if self.previous else {}
+        missing = {digest: chunk.text for digest, chunk in zip(hashes, chunks) if digest not in known}
+        if missing:
+            fresh = self.encoder.encode_passages(list(missing.values()),
+                                                 progress=lambda done, total: self.progress("encoding", done, total))
+            known.update(zip(missing, fresh))
+            self.encoded += len(missing)
+        if not chunks:
+            return np.zeros((0, self.encoder.dimension), np.float32)
+        return np.stack([known[digest] for digest in hashes])
 
 
 def write_index(
-    root: Path,
+    engine: Path | IndexEngine,
     articles: list[Article],
     settings: IndexSettings,
     progress: Progress = no_progress,
-    chunks_by_article: dict[str, list[Chunk]] | None = None,
     encoder: Encoder | None = None,
-    previous: store.StoredIndex | None = None,
+    previous: SearchIndex | None = None,
     seeds: dict | None = None,
 ) -> tuple[int, int]:
-    """Chunk (unless given), analyze, embed and index `articles`, then write them as the live
-    generation (`seeds`: the seeds folder's record, `manifest.seeds_record`). Returns (passages,
-    passages newly embedded)."""
-    chunks_by_article = dict(chunks_by_article or {})
+    """Chunk, analyze, embed and index `articles`, then make them the engine's live contents
+    (`seeds`: the seeds folder's record, `manifest.seeds_record`; `previous`: the live index whose
+    vectors can be reused, and without which nothing of the current contents is kept). Returns
+    (passages, passages newly embedded)."""
+    engine = as_engine(engine)
+    chunks = []
     for done, article in enumerate(articles, start=1):
-        if article.id not in chunks_by_article:
-            chunks_by_article[article.id] = chunk_article(article, settings.chunking)
+        chunks += chunk_article(article, settings.chunking)
         progress("chunking", done, len(articles))
-    chunks = [chunk for article in articles for chunk in chunks_by_article[article.id]]
     documents = []
     for done, chunk in enumerate(chunks, start=1):
         documents.append(settings.analyzer.terms(chunk.text))
         if done % 256 == 0 or done == len(chunks):
             progress("analyzing", done, len(chunks))
-    dense, encoded = _embed(chunks, encoder, previous, progress) if encoder else (None, 0)
     manifest = {
         **settings.to_dict(),
         "embedding": embedding_settings(encoder),
@@ -118,16 +119,17 @@ def write_index(
         "sources": {a.id: {"path": a.source, "sha256": a.content_hash} for a in articles},
         "seeds": seeds,
     }
-    store.write(root, manifest, articles, chunks, LexicalIndex.build(documents), dense)
-    return len(chunks), encoded
+    embed = Embedder(encoder, previous, progress) if encoder else None
+    engine.write(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed, fresh=previous is None)
+    return len(chunks), embed.encoded if embed else 0
 
 
-def _reusable(root: Path, settings: IndexSettings, rebuild: bool) -> store.StoredIndex | None:
+def _reusable(engine: IndexEngine, settings: IndexSettings, rebuild: bool) -> SearchIndex | None:
     """The live index when its articles can be carried over into the next generation."""
-    if rebuild or not store.exists(root):
+    if rebuild or not engine.exists():
         return None
     try:
-        previous = store.read(root)
+        previous = engine.open()
     except AssistantError:
         return None  # damaged or from another version: rebuild from the seeds
     same_settings = all(previous.manifest.get(key) == value for key, value in settings.to_dict().items())
@@ -136,46 +138,43 @@ def _reusable(root: Path, settings: IndexSettings, rebuild: bool) -> store.Store
 
 def index_seeds(
     seeds: Path,
-    root: Path,
+    index: Path | IndexEngine,
     rebuild: bool = False,
     settings: IndexSettings = IndexSettings(),
     progress: Progress = no_progress,
     encoder: Encoder | None = None,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> IndexReport:
-    """Bring the index in `root` up to date with the seed files in `seeds` (embedding passages
-    with `encoder`, or lexical-only without one). One build per index at a time (`store.build_lock`)."""
+    """Bring the index (a folder, or another engine) up to date with the seed files in `seeds`
+    (embedding passages with `encoder`, or lexical-only without one). One build per index at a
+    time (`IndexEngine.lock`)."""
     report = IndexReport()
     files = scan_seeds(seeds, report.warnings.append, max_bytes)
-    with store.build_lock(root):
-        if not rebuild and store.exists(root):
+    engine = as_engine(index)
+    with engine.lock():
+        if not rebuild and engine.exists():
             try:
-                manifest = store.read_manifest(root)
+                manifest = engine.read_manifest()
             except AssistantError:
                 manifest = None  # damaged: rebuilt from these seeds below
             if manifest is not None:
-                check_seeds(manifest, seeds, root)
-        return _update(files, seeds, root, rebuild, settings, progress, encoder, report)
+                check_seeds(manifest, seeds, engine.anchor, engine.where)
+        return _update(files, seeds, engine, rebuild, settings, progress, encoder, report)
 
 
-def _update(files: list[SeedFile], seeds: Path, root: Path, rebuild: bool, settings: IndexSettings,
+def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bool, settings: IndexSettings,
             progress: Progress, encoder: Encoder | None, report: IndexReport) -> IndexReport:
-    previous = _reusable(root, settings, rebuild)
+    previous = _reusable(engine, settings, rebuild)
     if previous:
-        check_model(previous.manifest, encoder, root)
-    report.rebuilt = previous is None and store.exists(root)
+        check_model(previous.manifest, encoder, engine.where)
+    report.rebuilt = previous is None and engine.exists()
     old_sources = previous.manifest["sources"] if previous else {}
-    old_chunks: dict[str, list[Chunk]] = {}
-    for chunk in previous.chunks if previous else []:
-        old_chunks.setdefault(chunk.doc_id, []).append(chunk)
     articles: list[Article] = []
-    reused: dict[str, list[Chunk]] = {}
     for done, seed in enumerate(files, start=1):
         progress("reading", done, len(files))
         old = old_sources.get(seed.id)
         if previous and old and old["sha256"] == seed.content_hash and old["path"] == str(seed.path):
             articles.append(previous.articles[seed.id])
-            reused[seed.id] = old_chunks.get(seed.id, [])
             continue
         try:
             article = read_seed(seed, report.warnings.append)
@@ -193,11 +192,11 @@ def _update(files: list[SeedFile], seeds: Path, root: Path, rebuild: bool, setti
     report.articles = len(articles)
     # By fingerprint, which names model and backend: `embedding_settings` would load the model.
     same_vectors = previous and fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
-    record = seeds_record(seeds, root)
+    record = seeds_record(seeds, engine.anchor)
     if same_vectors and not (report.added or report.changed or report.removed) and previous.manifest.get("seeds") == record:
-        report.chunks = len(previous.chunks)
+        report.chunks = previous.manifest["counts"]["chunks"]
         return report
-    report.chunks, report.encoded = write_index(root, articles, settings, progress, reused, encoder, previous, record)
+    report.chunks, report.encoded = write_index(engine, articles, settings, progress, encoder, previous, record)
     report.written = True
     return report
 
@@ -220,24 +219,26 @@ def index_corpus(
     settings: IndexSettings = IndexSettings(),
     progress: Progress = no_progress,
     encoder: Encoder | None = None,
-) -> tuple[Path, IndexReport | None]:
-    """The index of a seeds-style folder or JSONL file, built into `cache` once per content hash.
+    engine: EngineSettings = EngineSettings(),
+) -> tuple[IndexEngine, IndexReport | None]:
+    """The index of a seeds-style folder or JSONL file, built once per content hash: into
+    `cache` for the local engine, into a collection named by the hash for Milvus.
 
-    Returns the index folder and the build report, or None when the cached index was reused.
+    Returns the engine holding it and the build report, or None when the index was reused.
     """
     if not corpus.exists():
         raise UsageError(f"corpus {corpus} does not exist")
     model = encoder.fingerprint if encoder else "lexical"
     key = corpus_key(corpus, settings, model)
-    root = cache / "corpora" / f"{corpus.stem}-{key}"
-    if store.exists(root):
-        return root, None
+    index = open_engine(replace(engine, collection=f"corpus_{key}"), cache / "corpora" / f"{corpus.stem}-{key}")
+    if index.exists():
+        return index, None
     if corpus.is_dir():
-        return root, index_seeds(corpus, root, settings=settings, progress=progress, encoder=encoder)
+        return index, index_seeds(corpus, index, settings=settings, progress=progress, encoder=encoder)
     articles = read_jsonl(corpus)
-    with store.build_lock(root):
-        if store.exists(root):  # built by another run while this one waited
-            return root, None
+    with index.lock():
+        if index.exists():  # built by another run while this one waited
+            return index, None
         report = IndexReport(articles=len(articles), added=[article.id for article in articles], written=True)
-        report.chunks, report.encoded = write_index(root, articles, settings, progress, encoder=encoder)
-    return root, report
+        report.chunks, report.encoded = write_index(index, articles, settings, progress, encoder=encoder)
+    return index, report

@@ -23,14 +23,12 @@ _ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
 
 
 @dataclass(frozen=True)
-class LexicalIndex:
-    vocabulary: dict[str, int]
-    weights: sparse.csr_matrix  # terms x chunks: each term's BM25 contribution to each chunk
-    idf: np.ndarray  # per term, after the epsilon floor
+class Lexicon:
+    """The archive's terms and their IDFs: what analysing a question needs (which words the
+    archive knows, how telling each is), whichever engine scores BM25."""
 
-    @property
-    def size(self) -> int:
-        return self.weights.shape[1]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # per term, after the epsilon floor
 
     @cached_property
     def max_idf(self) -> float:
@@ -40,6 +38,19 @@ class LexicalIndex:
         """A term's IDF; a term the corpus lacks counts as if it were as rare as the rarest one."""
         row = self.vocabulary.get(term)
         return float(self.idf[row]) if row is not None else self.max_idf
+
+    def terms(self) -> list[str]:
+        """The vocabulary in row order."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+
+
+@dataclass(frozen=True)
+class LexicalIndex(Lexicon):
+    weights: sparse.csr_matrix = None  # terms x chunks: each term's BM25 contribution to each chunk
+
+    @property
+    def size(self) -> int:
+        return self.weights.shape[1]
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> LexicalIndex:
@@ -72,7 +83,7 @@ class LexicalIndex:
         weights = sparse.csr_matrix(
             (values.astype(np.float32), docs.astype(np.int32), indptr), shape=(n_terms, n_docs)
         )
-        return cls(vocabulary, weights, idf.astype(np.float32))
+        return cls(vocabulary, idf.astype(np.float32), weights)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """Every chunk's BM25 score for the query terms (a repeated term counts again, as in rank-bm25)."""
@@ -104,8 +115,7 @@ class LexicalIndex:
             shape=np.array(self.weights.shape),
             idf=self.idf,
         )
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        (folder / _VOCABULARY).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        (folder / _VOCABULARY).write_text(json.dumps(self.terms(), ensure_ascii=False), encoding="utf-8")
         return [_ARRAYS, _VOCABULARY]
 
     @classmethod
@@ -116,4 +126,4 @@ class LexicalIndex:
             )
             idf = arrays["idf"]
         terms = json.loads((folder / _VOCABULARY).read_text(encoding="utf-8"))
-        return cls({term: row for row, term in enumerate(terms)}, weights, idf)
+        return cls({term: row for row, term in enumerate(terms)}, idf, weights)

@@ -49,30 +49,33 @@ def fingerprint(manifest: dict) -> str | None:
     return (manifest.get("embedding") or {}).get("fingerprint")
 
 
-def check_model(manifest: dict, encoder: Encoder | None, root: Path) -> None:
+def check_model(manifest: dict, encoder: Encoder | None, where: str) -> None:
     """Refuse to mix vectors of two models (or two conversions of one) in an index."""
     built = manifest.get("embedding")
     if encoder and built and fingerprint(manifest) != encoder.fingerprint:
         model = "" if encoder.spec.id == DEFAULT_MODEL else f" --model {encoder.spec.id}"
         raise AssistantError(
-            f"the index in {root.resolve()} was built with the embedding model {built['model']} ({built['backend']}), "
+            f"the index in {where} was built with the embedding model {built['model']} ({built['backend']}), "
             f"not {encoder.spec.id} ({encoder.backend}); run `assistant index --rebuild{model}`"
         )
 
 
-def seeds_record(seeds: Path, root: Path) -> dict:
-    """What the manifest records of the seeds folder: where it is, relative to the index (the two
-    can move together), and each candidate file's size and mtime."""
-    return {"folder": os.path.relpath(seeds.resolve(), root.resolve()), "files": seed_stamps(seeds)}
+def seeds_record(seeds: Path, anchor: Path | None) -> dict:
+    """What the manifest records of the seeds folder: where it is, relative to the index's folder
+    (the two can move together; absolute for a server's index, `anchor` None), and each
+    candidate file's size and mtime."""
+    folder = os.path.relpath(seeds.resolve(), anchor.resolve()) if anchor else str(seeds.resolve())
+    return {"folder": folder, "files": seed_stamps(seeds)}
 
 
-def check_seeds(manifest: dict, seeds: Path, root: Path) -> None:
-    """Refuse to use, or update, an index for a seeds folder other than the one it was built from."""
+def check_seeds(manifest: dict, seeds: Path, anchor: Path | None, where: str) -> None:
+    """Refuse to use, or update, an index for a seeds folder other than the one it was built from
+    (a server's index is shared by people whose seeds folders differ: not checked)."""
     recorded = (manifest.get("seeds") or {}).get("folder")
-    if recorded is None or (root / recorded).resolve() == seeds.resolve():
+    if anchor is None or recorded is None or (anchor / recorded).resolve() == seeds.resolve():
         return
     raise AssistantError(
-        f"the index in {root.resolve()} was built from {(root / recorded).resolve()}, not {seeds.resolve()}; "
+        f"the index in {where} was built from {(anchor / recorded).resolve()}, not {seeds.resolve()}; "
         f"pass --index to give {seeds} an index of its own, or run `assistant index --rebuild` to replace it"
     )
 

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from news_assistant.errors import AssistantError
 from news_assistant.files import is_temporary, sha256_file, temporary_folder
 from news_assistant.index.lexical import LexicalIndex
@@ -46,12 +48,76 @@ _READ_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class StoredIndex:
+    """A generation read into memory; rankings name chunks by their position in `chunks`."""
+
     manifest: dict
     articles: dict[str, Article]
     chunks: list[Chunk]
     lexical: LexicalIndex
     dense: VectorIndex | None = None  # None for a lexical-only index (`--no-dense`)
     path: Path | None = None  # the generation folder it was read from; None when built in memory
+
+    @property
+    def where(self) -> str:
+        return str(self.path.parent.resolve()) if self.path else "memory"
+
+    def chunk(self, position: int) -> Chunk:
+        return self.chunks[position]
+
+    def known_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
+        """The vectors this index holds for chunk texts with these hashes."""
+        if self.dense is None:
+            return {}
+        found = {digest: position for position, chunk in enumerate(self.chunks)
+                 if (digest := text_hash(chunk.text)) in hashes}
+        vectors = self.dense.vectors()
+        return {digest: vectors[position] for digest, position in found.items()}
+
+
+class LocalEngine:
+    """The `local` engine: generations of files in one folder (this module)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @property
+    def where(self) -> str:
+        return str(self.root.resolve())
+
+    @property
+    def anchor(self) -> Path:
+        return self.root
+
+    def exists(self) -> bool:
+        return exists(self.root)
+
+    def read_manifest(self) -> dict | None:
+        return read_manifest(self.root)
+
+    def open(self) -> StoredIndex:
+        return read(self.root)
+
+    def lock(self):
+        return build_lock(self.root)
+
+    def write(self, manifest: dict, articles: list[Article], chunks: list[Chunk], documents: list[list[str]],
+              lexical: LexicalIndex, embed, fresh: bool) -> None:
+        """A new generation holding everything (`fresh` changes nothing: nothing is ever kept in place)."""
+        dense = VectorIndex.build(embed(chunks)) if embed else None
+        write(self.root, manifest, articles, chunks, lexical, dense)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_record(article: Article) -> dict:
+    return asdict(article)
+
+
+def article_from_record(row: dict) -> Article:
+    return Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
+                      "headline": tuple(row["headline"]) if row["headline"] else None})
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -172,7 +238,7 @@ def _write_generation(root: Path, temporary: Path, manifest: dict, articles: lis
     generation = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     pointer = root / f"{temporary.name}-current"
     try:
-        _write_jsonl(temporary / _ARTICLES, (asdict(article) for article in articles))
+        _write_jsonl(temporary / _ARTICLES, (article_record(article) for article in articles))
         _write_jsonl(
             temporary / _CHUNKS,
             ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in chunks),
@@ -239,11 +305,7 @@ def _read_generation(root: Path, generation: Path) -> StoredIndex:
         if not path.is_file() or sha256_file(path) != checksum:
             raise AssistantError(f"the index in {root.resolve()} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
     try:
-        articles = {
-            row["id"]: Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
-                                  "headline": tuple(row["headline"]) if row["headline"] else None})
-            for row in _read_jsonl(generation / _ARTICLES)
-        }
+        articles = {row["id"]: article_from_record(row) for row in _read_jsonl(generation / _ARTICLES)}
         chunks = [
             Chunk(row["id"], row["doc_id"], row["start"], row["end"],
                   articles[row["doc_id"]].text[row["start"] : row["end"]])

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.engine import Key
+from news_assistant.index.lexical import Lexicon
 from news_assistant.text.translation import Concept
 
 
@@ -29,17 +30,17 @@ class FusionSettings:
     rrf_k: int = 60  # for the RRF baseline
 
 
-Ranking = Sequence[tuple[int, float]]  # (chunk position, score), best first
+Ranking = Sequence[tuple[Key, float]]  # (chunk key, score), best first
 
 
-def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
+def concept_weight(concept: Concept, lexical: Lexicon) -> float:
     """How telling a question word is: the mean IDF of the ways the archive says it, or the
     rarest indexed term's IDF for a word the archive never uses."""
     known = [lexical.term_idf(term) for term in concept.terms if term in lexical.vocabulary]
     return sum(known) / len(known) if known else lexical.max_idf
 
 
-def lexical_evidence(concepts: Sequence[Concept], lexical: LexicalIndex) -> float:
+def lexical_evidence(concepts: Sequence[Concept], lexical: Lexicon) -> float:
     """The share of the question's IDF mass that the corpus says, in [0, 1]: a word counts as
     said when every term of one of its alternatives (itself, a translation) is indexed."""
     if not concepts or not lexical.vocabulary:
@@ -54,30 +55,30 @@ def lexical_weight(evidence: float, settings: FusionSettings = FusionSettings())
     return settings.lexical_weight * evidence**settings.evidence_power
 
 
-def _normalised(ranking: Ranking) -> dict[int, float]:
+def _normalised(ranking: Ranking) -> dict[Key, float]:
     """Scores mapped onto [0, 1] within the list: the best gets 1, the last gets 0."""
     if not ranking:
         return {}
     scores = np.array([score for _, score in ranking], dtype=np.float64)
     low, high = scores.min(), scores.max()
     span = high - low
-    return {position: (score - low) / span if span > 0 else 1.0 for (position, _), score in zip(ranking, scores)}
+    return {key: (score - low) / span if span > 0 else 1.0 for (key, _), score in zip(ranking, scores)}
 
 
-def fuse(lexical: Ranking, dense: Ranking, weight: float) -> list[tuple[int, float]]:
+def fuse(lexical: Ranking, dense: Ranking, weight: float) -> list[tuple[Key, float]]:
     """Convex combination of the normalised rankings; a chunk missing from a list scores 0 there."""
     lexical_scores, dense_scores = _normalised(lexical), _normalised(dense)
     fused = {
-        position: weight * lexical_scores.get(position, 0.0) + (1 - weight) * dense_scores.get(position, 0.0)
-        for position in lexical_scores.keys() | dense_scores.keys()
+        key: weight * lexical_scores.get(key, 0.0) + (1 - weight) * dense_scores.get(key, 0.0)
+        for key in lexical_scores.keys() | dense_scores.keys()
     }
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
-def reciprocal_rank_fusion(*rankings: Ranking, k: int = FusionSettings.rrf_k) -> list[tuple[int, float]]:
+def reciprocal_rank_fusion(*rankings: Ranking, k: int = FusionSettings.rrf_k) -> list[tuple[Key, float]]:
     """Plain RRF, the baseline the weighted fusion must beat."""
-    fused: dict[int, float] = {}
+    fused: dict[Key, float] = {}
     for ranking in rankings:
-        for rank, (position, _) in enumerate(ranking, start=1):
-            fused[position] = fused.get(position, 0.0) + 1.0 / (k + rank)
+        for rank, (key, _) in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from news_assistant.errors import UsageError
-from news_assistant.index import store
+from news_assistant.index.engine import IndexEngine, SearchIndex, as_engine
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
-from news_assistant.search.fusion import FusionSettings, fuse, lexical_evidence, lexical_weight
+from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
 from news_assistant.search.query import Query, check_question, known_name, named_terms
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
 from news_assistant.text.sentences import Span
@@ -51,7 +51,7 @@ class Retriever:
     """Searches one loaded index; open it once and ask many questions. The analyzer and chunking
     come from the index's manifest; fusion and the dictionary are the caller's to choose."""
 
-    def __init__(self, index: store.StoredIndex, encoder: Encoder | None = None, dictionary: Dictionary | None = None,
+    def __init__(self, index: SearchIndex, encoder: Encoder | None = None, dictionary: Dictionary | None = None,
                  fusion: FusionSettings = FusionSettings()):
         self.index = index
         self.settings = IndexSettings.from_manifest(index.manifest)
@@ -60,13 +60,15 @@ class Retriever:
         self._dictionary = dictionary  # for questions in another language; the default parsed when first needed
         self.fusion = fusion
         if index.dense is not None and encoder is not None:
-            check_model(index.manifest, encoder, index.path)
+            check_model(index.manifest, encoder, index.where)
         self._query_vectors = lru_cache(maxsize=128)(encoder.encode_query) if encoder else None
         self._queries = lru_cache(maxsize=128)(self._analyse)
 
     @classmethod
-    def open(cls, root: Path, encoder: Encoder | None = None, dictionary: Dictionary | None = None) -> Retriever:
-        return cls(store.read(root), encoder=encoder, dictionary=dictionary)
+    def open(cls, index: Path | IndexEngine, encoder: Encoder | None = None,
+             dictionary: Dictionary | None = None) -> Retriever:
+        """The retriever over an index folder's, or another engine's, live index."""
+        return cls(as_engine(index).open(), encoder=encoder, dictionary=dictionary)
 
     @property
     def dictionary(self) -> Dictionary:
@@ -96,8 +98,8 @@ class Retriever:
                      evidence=lexical_evidence(words, lexical), names=names,
                      known_names=tuple(term for term in names if known_name(term, lexical.vocabulary)), embed=embed)
 
-    def rank(self, query: Query, k: int, mode: str) -> list[tuple[int, float]]:
-        """(chunk position, score) pairs, best first."""
+    def rank(self, query: Query, k: int, mode: str) -> list[tuple[Key, float]]:
+        """(chunk key, score) pairs, best first; the index knows what its keys name."""
         if mode not in self.modes:
             raise UsageError(
                 f"--mode {mode} needs passage embeddings, and this index has none "
@@ -121,8 +123,8 @@ class Retriever:
             raise UsageError(f"--k must be at least 1 (got {k})")
         wanted = set(query.terms)
         passages = []
-        for rank, (position, score) in enumerate(self.rank(query, k, mode), start=1):
-            chunk = self.index.chunks[position]
+        for rank, (key, score) in enumerate(self.rank(query, k, mode), start=1):
+            chunk = self.index.chunk(key)
             article = self.index.articles[chunk.doc_id]
             matches = tuple(self.analyzer.spans_of(chunk.text, wanted))
             passages.append(
