@@ -1,4 +1,5 @@
-"""End-to-end hybrid asking at 100k and 1M passages on the local engine (a benchmark, not a test).
+"""End-to-end hybrid asking at 100k and 1M passages (a benchmark, not a test), on the local
+engine or, with `--engine milvus`, on Milvus Lite (embedded, a .db folder beside the corpora).
 
 The archive is FacQA's 1,369 real passages hidden among synthetic ones. Synthetic text draws its
 words from a Zipf–Mandelbrot distribution over FacQA's own words ranked by frequency, then over
@@ -12,6 +13,7 @@ way `assistant ask` does (analyse, hybrid search, the reader's answer), excludin
 
     python bench/hybrid_1m.py                       # 100,000 then 1,000,000 passages
     python bench/hybrid_1m.py --passages 100000     # one size
+    python bench/hybrid_1m.py --passages 100000 --engine milvus
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from news_assistant.evaluation.datasets import FACQA
 from news_assistant.files import cache_root
+from news_assistant.index.engine import ENGINES, EngineSettings, open_engine
 from news_assistant.models.encoder import Encoder, resolve
 
 WORK = cache_root() / "bench-hybrid"
@@ -90,7 +94,11 @@ def corpus(passages: int, rng: np.random.Generator) -> Path:
     return path
 
 
-def build(passages: int) -> None:
+def _engine(name: str) -> EngineSettings:
+    return EngineSettings(name, str(WORK / "milvus.db") if name == "milvus" else None)
+
+
+def build(passages: int, engine: str) -> None:
     """Build (or reuse) the index of one size and print its figures as JSON."""
     from news_assistant.index.build import index_corpus
 
@@ -99,14 +107,16 @@ def build(passages: int) -> None:
     real = dict(zip(real_texts, encoder.encode_passages(real_texts)))
     path = corpus(passages, np.random.default_rng(7))
     started = time.perf_counter()
-    root, report = index_corpus(path, WORK, encoder=SampledPassages(encoder, real))
+    index, report = index_corpus(path, WORK, encoder=SampledPassages(encoder, real), engine=_engine(engine))
     seconds = time.perf_counter() - started
-    size = sum(file.stat().st_size for file in root.root.rglob("*") if file.is_file())
-    print(json.dumps({"root": str(root.root), "build s": round(seconds, 1) if report else None,
+    folder = getattr(index, "root", None) or Path(_engine(engine).uri)  # Milvus Lite: the whole .db folder
+    size = sum(file.stat().st_size for file in folder.rglob("*") if file.is_file())
+    print(json.dumps({"root": str(folder), "collection": getattr(index, "collection", None),
+                      "build s": round(seconds, 1) if report else None,
                       "disk MB": round(size / 2**20), "build peak MB": round(_peak_mb())}))
 
 
-def serve(root: Path) -> None:
+def serve(root: Path, engine: str, collection: str | None) -> None:
     """Ask FacQA valid's questions as `assistant ask` does; print latencies and accuracy as JSON."""
     from news_assistant.answer.read import answer
     from news_assistant.evaluation.metrics import contains_answer, load_questions, reciprocal_rank
@@ -117,7 +127,8 @@ def serve(root: Path) -> None:
     started = time.perf_counter()
     encoder = Encoder(resolve(None, cache_root())).load()
     reader = Reader(reader_folder(default_model_folder(cache_root()))).load()
-    retriever = Retriever.open(root, encoder)
+    settings = replace(_engine(engine), collection=collection) if collection else _engine(engine)
+    retriever = Retriever.open(open_engine(settings, root), encoder)
     opened = time.perf_counter() - started
     questions = [q for q in load_questions(FACQA / "questions-valid.jsonl") if q.expect == "answer"]
     search_ms, ask_ms, right, reciprocal = [], [], 0, 0.0
@@ -153,18 +164,21 @@ def _run(*argv: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--engine", choices=ENGINES, default="local")
+    parser.add_argument("--collection", help=argparse.SUPPRESS)
     parser.add_argument("step", nargs="?", choices=("build", "serve"), help=argparse.SUPPRESS)
     parser.add_argument("target", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step == "build":
-        return build(int(args.target))
+        return build(int(args.target), args.engine)
     if args.step == "serve":
-        return serve(Path(args.target))
+        return serve(Path(args.target), args.engine, args.collection)
     for passages in args.passages:
-        built = _run("build", str(passages))
-        served = _run("serve", built["root"])
-        print(f"{passages:>9,} passages: " + ", ".join(f"{key} {value}" for key, value in {**built, **served}.items()
-                                                       if key != "root"), flush=True)
+        built = _run("build", str(passages), "--engine", args.engine)
+        served = _run("serve", built["root"], "--engine", args.engine, *(["--collection", built["collection"]]
+                                                                          if built["collection"] else []))
+        print(f"{passages:>9,} passages ({args.engine}): " + ", ".join(
+            f"{key} {value}" for key, value in {**built, **served}.items() if key not in ("root", "collection")), flush=True)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from common import FACQA, REPO, default_encoder, retrievers
-from tokenizers import Tokenizer
 
 from news_assistant.answer.read import AnswerSettings
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation.datasets import ENGLISH_FACQA
 from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span
+from news_assistant.models.tokenizer import shared_tokenizer
 from news_assistant.text.sentences import split_sentences
 
 SEED = 13
@@ -216,7 +216,7 @@ def main() -> None:
     torch.set_num_threads(2)
     encoder = default_encoder()
     facqa, _ = retrievers(encoder)
-    tokenizer = Tokenizer.from_file(str(Path(encoder.spec.location) / "tokenizer.json"))
+    tokenizer = shared_tokenizer(Path(encoder.spec.location))
 
     def load(path: Path):
         found = [q for q in evaluate.load_questions(path) if q.expect == "answer"]

@@ -356,14 +356,18 @@ def test_eval_with_an_llm_scores_its_answers(built, capsys, tmp_path):
     assert json.loads((tmp_path / "out.jsonl").read_text())["answer"]["generated"]["dropped_citations"] == [7]
 
 
-def test_a_damaged_config_file_is_one_line_for_ask_and_ignored_by_index(built, capsys, monkeypatch, tmp_path):
+def test_a_damaged_config_file_is_one_line_unless_the_command_line_settles_it(built, capsys, monkeypatch, tmp_path):
+    """The file may name the index engine, so every command reads it, unless the command line
+    gives what it would have said (`--engine local`, `--no-llm`)."""
     seeds, index = built
     config = tmp_path / "assistant.toml"
     config.write_text('[llm]\nurl = "http://localhost:8080\n')
     monkeypatch.setenv("NEWS_ASSISTANT_CONFIG", str(config))
-    code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--seeds", str(seeds), "--index", str(index))
-    assert code == 2 and out == "" and err.startswith(f"error: {config}: ") and err.count("\n") == 1
-    code, _, _ = run(capsys, "ask", CANONICAL_QUESTION, "--no-llm", "--seeds", str(seeds), "--index", str(index))
+    for command in (["ask", CANONICAL_QUESTION], ["ask", CANONICAL_QUESTION, "--engine", "local"], ["index", "--no-dense"]):
+        code, out, err = run(capsys, *command, "--seeds", str(seeds), "--index", str(index))
+        assert code == 2 and out == "" and err.startswith(f"error: {config}: ") and err.count("\n") == 1
+    code, _, _ = run(capsys, "ask", CANONICAL_QUESTION, "--no-llm", "--engine", "local", "--seeds", str(seeds),
+                     "--index", str(index))
     assert code == 0
-    code, _, _ = run(capsys, "index", "--no-dense", "--seeds", str(seeds), "--index", str(index))
+    code, _, _ = run(capsys, "index", "--no-dense", "--engine", "local", "--seeds", str(seeds), "--index", str(index))
     assert code == 0

@@ -56,12 +56,13 @@ def test_tokenization_agrees_with_the_engine_on_the_seed_text(encoder, oracle):
     Known, explained differences: none on the seeds. The engine emits one <unk> per unknown
     character where `tokenizers` fuses a run into one, and it maps per codepoint where NFKC also
     composes sequences; neither occurs in these texts."""
-    tokenizer = encoder.model.tokenizer  # a `tokenizers.Tokenizer`, as the query path runs it
+    tokenizer = encoder.model.tokenizer  # as the query path runs it
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         for start, end in split_sentences(text):
             sentence = text[start:end]
-            ours = len(tokenizer.encode("passage: " + sentence).ids)
+            (ids,) = tokenizer.encode_texts(["passage: " + sentence], 512)  # with <s> and </s>
+            ours = len(ids)
             assert ours == oracle.token_count(sentence, False), sentence
 
 

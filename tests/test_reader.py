@@ -11,6 +11,7 @@ from helpers import REPO, SEEDS
 from news_assistant.ingest.articles import read_seed, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span
+from news_assistant.models.tokenizer import shared_tokenizer
 
 
 def encoded(in_passage: list[bool], offsets: list[tuple[int, int]]) -> Encoded:
@@ -35,11 +36,9 @@ def test_the_best_span_stays_inside_the_passage_in_order_and_short():
 
 
 def test_an_answer_is_labelled_with_the_tokens_that_cover_it(tmp_path, model_cache):
-    from tokenizers import Tokenizer
-
     from news_assistant.models.encoder import default_model_folder
 
-    tokenizer = Tokenizer.from_file(str(default_model_folder(model_cache) / "tokenizer.json"))
+    tokenizer = shared_tokenizer(default_model_folder(model_cache))
     passage = "Menurut juru bicara koalisi, sekitar 400 anggota ISIS menyerahkan diri."
     pair = encode(tokenizer, "Berapa anggota yang menyerah?", [passage], ReaderSettings())
     first, last = token_span(pair, 0, passage.index("400"), passage.index("400") + len("400 anggota"))
@@ -55,7 +54,6 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
     seed questions) and the answer must overlap."""
     torch = pytest.importorskip("torch")
     from peft import PeftModel
-    from tokenizers import Tokenizer
     from transformers import AutoModelForQuestionAnswering
 
     from news_assistant.models.encoder import default_model_folder
@@ -65,7 +63,7 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
     model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
     model = model.merge_and_unload().eval()
     passages = [chunk.text for seed in scan_seeds(SEEDS, print) for chunk in chunk_article(read_seed(seed, print))]
-    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    tokenizer = shared_tokenizer(base)
     for question in ["Berapa anggota ISIS yang menyerahkan diri di Raqqah?",
                      "Where did the remaining ISIS fighters flee after Raqqa was taken?"]:
         pairs = encode(tokenizer, question, passages, ReaderSettings())

@@ -18,7 +18,9 @@ from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.encoder import INT8_ONNX, _SentenceTransformer
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder
 
-HEAVY = ("torch", "transformers", "sentence_transformers")
+# torch and its kin take seconds to import; `tokenizers` holds XLM-R's pieces in 280 MB (the
+# query path's tokenizer is sentencepiece's copy, `models/tokenizer.py`)
+HEAVY = ("torch", "transformers", "sentence_transformers", "tokenizers")
 
 
 @pytest.fixture(scope="module")

@@ -95,6 +95,8 @@ def writer_settings(url: str | None = None, model: str | None = None, timeout: f
 
 def engine_settings(engine: str | None = None, uri: str | None = None) -> EngineSettings:
     """Where the index lives, from the command line, the environment and the config file; the
-    local engine unless one of them names another."""
+    local engine unless one of them names another (`--engine local` reads no file)."""
+    if (engine or os.environ.get(INDEX_ENVIRONMENT["engine"])) == "local":
+        return EngineSettings()
     found = _settings({"engine": engine, "uri": uri, "collection": None}, INDEX_ENVIRONMENT, "index", INDEX_KEYS)
     return EngineSettings(found["engine"] or "local", found["uri"], found["collection"] or DEFAULT_COLLECTION)

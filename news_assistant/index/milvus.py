@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class MilvusEngine:
         self.uri, self.collection, self.meta = uri, collection, f"{collection}_meta"
         self._client = None
         self._loaded: set[str] = set()
+        self._meta: tuple[str, dict] | None = None  # the last revision read, and its metadata
 
     @property
     def where(self) -> str:
@@ -152,9 +154,12 @@ class MilvusEngine:
         return json.loads(rows[0]["payload"]) if rows else None
 
     def _read_meta(self) -> dict | None:
+        """The live revision's metadata (read once per revision: a build reads it, then opens it)."""
         current = self._current()
         if current is None:
             return None
+        if self._meta and self._meta[0] == current.get("revision"):
+            return self._meta[1]
         if current.get("schema") != SCHEMA_VERSION:
             raise AssistantError(f"the index in {self.where} has schema {current.get('schema')}, this version reads "
                                  f"{SCHEMA_VERSION}; run `assistant index --rebuild` with the same --engine-uri")
@@ -167,7 +172,9 @@ class MilvusEngine:
         if len(pieces) != len(keys):
             raise AssistantError(f"the index in {self.where} is damaged (missing metadata); "
                                  "run `assistant index --rebuild`")
-        return json.loads("".join(pieces[key] for key in keys))
+        meta = json.loads("".join(pieces[key] for key in keys))
+        self._meta = current["revision"], meta
+        return meta
 
     def read_manifest(self) -> dict | None:
         meta = self._read_meta()
@@ -194,6 +201,8 @@ class MilvusEngine:
         client = self.client
         dimension = manifest["embedding"]["dimension"] if manifest.get("embedding") else None
         old = None if fresh else self._read_meta()
+        if old and (old["manifest"].get("embedding") or {}).get("dimension") != dimension:
+            old = None  # vectors added, dropped or resized: the rows' schema changes
         if old is None:
             for name in (self.collection, self.meta):
                 self._call("drop the old index", client.drop_collection, name)
@@ -286,7 +295,7 @@ class MilvusEngine:
 
     def _write_meta(self, meta: dict) -> None:
         body = json.dumps(meta, ensure_ascii=False)
-        revision = text_hash(body)[:16]
+        revision = uuid.uuid4().hex[:16]
         pieces = [body[start:start + _PIECE_CHARS] for start in range(0, len(body), _PIECE_CHARS)]
         rows = [{"key": f"{revision}/{part:08d}", "payload": piece, "unused": [0.0, 0.0]}
                 for part, piece in enumerate(pieces)]
@@ -295,6 +304,16 @@ class MilvusEngine:
         current = {"schema": SCHEMA_VERSION, "revision": revision, "pieces": len(pieces)}
         self._call("switch to the new index", self.client.upsert, self.meta,
                    [{"key": "current", "payload": json.dumps(current), "unused": [0.0, 0.0]}])
+
+    def vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
+        """The passage vectors stored for chunk texts with these hashes."""
+        found, wanted = {}, sorted(hashes)
+        for start in range(0, len(wanted), _BATCH):
+            batch = json.dumps(wanted[start:start + _BATCH])
+            rows = self._call("read vectors", self.client.query, self.collection, filter=f"text_hash in {batch}",
+                              output_fields=["text_hash", "vector"])
+            found.update((row["text_hash"], np.asarray(row["vector"], np.float32)) for row in rows)
+        return found
 
     def search(self, data, field: str, k: int, params: dict) -> list[list[dict]]:
         return self._call("search", self.client.search, self.collection, data=data, anns_field=field, limit=k,
@@ -307,12 +326,12 @@ def _reason(error: Exception) -> str:
 
 
 def _check_version(version: str, uri: str) -> None:
-    """BM25 full-text search came in Milvus 2.5."""
+    """Sparse vectors, which hold the BM25 side of each chunk, came in Milvus 2.4."""
     found = re.match(r"v?(\d+)\.(\d+)", version or "")
-    if version.startswith("milvus_lite") or (found and (int(found[1]), int(found[2])) >= (2, 5)):
+    if version.startswith("milvus_lite") or (found and (int(found[1]), int(found[2])) >= (2, 4)):
         return
-    raise AssistantError(f"Milvus at {uri} is version {version or 'unknown'}; this engine needs 2.5 or newer "
-                         "(BM25 full-text search): upgrade the server")
+    raise AssistantError(f"Milvus at {uri} is version {version or 'unknown'}; this engine needs 2.4 or newer "
+                         "(sparse vectors): upgrade the server")
 
 
 class MilvusIndex:
@@ -347,15 +366,7 @@ class MilvusIndex:
         return self._chunks[key]
 
     def known_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
-        if self.dense is None:
-            return {}
-        found, wanted = {}, sorted(hashes)
-        for start in range(0, len(wanted), _BATCH):
-            batch = json.dumps(wanted[start:start + _BATCH])
-            rows = self.engine._call("read vectors", self.engine.client.query, self.engine.collection,
-                                     filter=f"text_hash in {batch}", output_fields=["text_hash", "vector"])
-            found.update((row["text_hash"], np.asarray(row["vector"], np.float32)) for row in rows)
-        return found
+        return self.engine.vectors(hashes) if self.dense is not None else {}
 
 
 @dataclass(frozen=True)

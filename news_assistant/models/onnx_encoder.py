@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from news_assistant.models.provision import onnx_session
-from news_assistant.models.tokenizer import configured, shared_tokenizer
+from news_assistant.models.tokenizer import shared_tokenizer
 
 _STANDARD = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
              "sentence_transformers.models.Normalize")
@@ -66,15 +66,13 @@ class OnnxSentenceEncoder:
         return shared_tokenizer(self.folder)
 
     def _batch(self, texts: Sequence[str]) -> np.ndarray:
-        with configured(self.tokenizer, self.max_tokens) as tokenizer:
-            encodings = tokenizer.encode_batch(list(texts))
-        width = max(len(encoding.ids) for encoding in encodings)
-        pad = self.tokenizer.token_to_id("<pad>") or self.tokenizer.token_to_id("[PAD]") or 0
-        ids = np.full((len(texts), width), pad, np.int64)
+        encodings = self.tokenizer.encode_texts(list(texts), self.max_tokens)
+        width = max(len(encoding) for encoding in encodings)
+        ids = np.full((len(texts), width), self.tokenizer.pad_id, np.int64)
         mask = np.zeros((len(texts), width), np.int64)
         for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+            ids[row, : len(encoding)] = encoding
+            mask[row, : len(encoding)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         (hidden,) = self.session.run(None, {name: value for name, value in feeds.items() if name in self.inputs})[:1]
         if self.pooling == "cls":

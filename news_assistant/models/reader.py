@@ -28,7 +28,7 @@ from news_assistant.files import sha256_file
 from news_assistant.models import prepare
 from news_assistant.models.export import export_int8
 from news_assistant.models.provision import onnx_session, provide
-from news_assistant.models.tokenizer import configured, shared_tokenizer
+from news_assistant.models.tokenizer import shared_tokenizer
 from news_assistant.progress import Notify, quiet
 
 DELTA_FILES = ("adapter_config.json", "adapter_model.safetensors")
@@ -72,7 +72,7 @@ class ReadSpan:
 
 def _question_prefix(tokenizer, question: str, limit: int) -> str:
     """The question cut to `limit` tokens, at a token boundary, so the passage keeps its room."""
-    encoding = tokenizer.encode(question, add_special_tokens=False)
+    encoding = tokenizer.encode(question)
     if len(encoding.ids) <= limit:
         return question
     return question[: encoding.offsets[limit - 1][1]]
@@ -80,11 +80,9 @@ def _question_prefix(tokenizer, question: str, limit: int) -> str:
 
 def encode(tokenizer, question: str, passages: Sequence[str], settings: ReaderSettings) -> Encoded:
     """Tokenize `question` with each passage as a pair (`<s> q </s></s> p </s>`), padded to the
-    longest pair; passages are cut at `max_tokens`. `tokenizer` is a `tokenizers.Tokenizer`."""
-    with configured(tokenizer, None) as plain:
-        question = _question_prefix(plain, question, settings.max_question_tokens)
-    with configured(tokenizer, settings.max_tokens, strategy="only_second", pad=True) as paired:
-        encodings = paired.encode_batch([(question, passage) for passage in passages])
+    longest pair; passages are cut at `max_tokens`. `tokenizer`: `models.tokenizer.shared_tokenizer`'s."""
+    question = _question_prefix(tokenizer, question, settings.max_question_tokens)
+    encodings = tokenizer.encode_pairs(question, list(passages), settings.max_tokens)
     in_passage = np.array([[sequence == 1 for sequence in e.sequence_ids] for e in encodings], dtype=bool)
     return Encoded(
         input_ids=np.array([e.ids for e in encodings], dtype=np.int64),
