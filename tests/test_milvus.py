@@ -3,6 +3,7 @@ same rankings and answers as the local engine, and one-line errors when it canno
 
 import json
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -111,6 +112,20 @@ def test_the_command_line_reports_a_server_that_is_down(built, capsys):
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: cannot connect to Milvus at http://127.0.0.1:9")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_lite_file_in_use_by_another_process_says_so(tmp_path):
+    engine = lite(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from news_assistant.index.milvus import MilvusEngine\n"
+                               f"MilvusEngine({engine.uri!r}, 'archive').exists()\n"
+                               "print('open', flush=True)\ntime.sleep(30)\n"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(AssistantError, match="serves one process at a time"):
+            MilvusEngine(engine.uri, "archive").exists()
+    finally:
+        holder.kill()
 
 
 def test_the_engine_comes_from_the_config_file(tmp_path, monkeypatch):

@@ -123,6 +123,9 @@ class MilvusEngine:
                 client = pymilvus.MilvusClient(self.uri, timeout=_TIMEOUT)
                 version = client.get_server_version()
             except Exception as error:  # pymilvus raises its own, grpc's and OS errors alike
+                if not _is_server(self.uri):
+                    raise AssistantError(f"cannot open the Milvus Lite file {self.uri} ({_reason(error)}); Milvus Lite "
+                                         "serves one process at a time: is another assistant using it?") from None
                 raise AssistantError(f"cannot connect to Milvus at {self.uri} ({_reason(error)}); start the server, "
                                      "or check --engine-uri") from None
             _check_version(version, self.uri)
