@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -69,7 +70,7 @@ def _digest(path: Path, cache: Path) -> str:
     digest = sha256_file(path)
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
-        partial = record.with_suffix(f".{os.getpid()}.partial")
+        partial = record.with_suffix(f".{os.getpid()}-{threading.get_ident()}.partial")  # the chat's threads too
         partial.write_text(json.dumps({**stamp, "sha256": digest}), encoding="utf-8")
         os.replace(partial, record)
     except OSError:
