@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from news_assistant.errors import UsageError
-from news_assistant.index.lexical import LexicalIndex, Lexicon
+from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.store import LocalEngine
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -54,7 +54,7 @@ class SearchIndex(Protocol):
 
     manifest: dict
     articles: dict[str, Article]
-    lexical: Lexical | Lexicon
+    lexical: Lexical
     dense: Dense | None  # None for a lexical-only index (`--no-dense`)
 
     @property

@@ -330,7 +330,8 @@ def _reason(error: Exception) -> str:
 
 def _check_version(version: str, uri: str) -> None:
     """Sparse vectors, which hold the BM25 side of each chunk, came in Milvus 2.4."""
-    found = re.match(r"v?(\d+)\.(\d+)", version or "")
+    version = version or ""
+    found = re.match(r"v?(\d+)\.(\d+)", version)
     if version.startswith("milvus_lite") or (found and (int(found[1]), int(found[2])) >= (2, 4)):
         return
     raise AssistantError(f"Milvus at {uri} is version {version or 'unknown'}; this engine needs 2.4 or newer "
