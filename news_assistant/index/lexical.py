@@ -21,6 +21,12 @@ K1, B, EPSILON = 1.5, 0.75, 0.25
 _ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
 
 
+def saturation(tf, length, avgdl: float):
+    """BM25's term-frequency part: a term seen `tf` times in a chunk of `length` terms, against
+    the average length (numbers or numpy arrays). Times the term's IDF, its score contribution."""
+    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avgdl))
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The archive's terms and their IDFs: what analysing a question needs (which words the
@@ -88,8 +94,7 @@ class LexicalIndex(Lexicon):
             average_idf = idf[present].mean()
             idf[present & (idf < 0)] = EPSILON * average_idf
         avgdl = lengths.sum() / n_docs if n_docs else 0.0
-        norm = K1 * (1 - B + B * lengths[docs] / avgdl) if len(docs) else np.zeros(0)
-        values = idf[terms] * tf * (K1 + 1) / (tf + norm)
+        values = idf[terms] * saturation(tf, lengths[docs], avgdl) if len(docs) else np.zeros(0)
         indptr = np.concatenate([[0], np.cumsum(df)])
         weights = Postings(indptr.astype(np.int64), docs.astype(np.int32), values.astype(np.float32), (n_terms, n_docs))
         return cls(vocabulary, idf.astype(np.float32), weights)

@@ -38,7 +38,7 @@ import numpy as np
 
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.index.engine import Embed
-from news_assistant.index.lexical import K1, B, LexicalIndex, Lexicon
+from news_assistant.index.lexical import LexicalIndex, Lexicon, saturation
 from news_assistant.index.store import article_from_record, article_record, text_hash
 from news_assistant.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from news_assistant.ingest.articles import Article
@@ -68,9 +68,10 @@ def _pymilvus():
 
 
 def _saturated(terms: list[str], numbers: dict[str, int], avgdl: float) -> dict[int, float]:
-    """A chunk's side of BM25: each term's saturated frequency, by the term's number."""
-    norm = K1 * (1 - B + B * len(terms) / avgdl) if avgdl else K1
-    return {numbers[term]: tf * (K1 + 1) / (tf + norm) for term, tf in Counter(terms).items()} or {_NO_TERMS: 1e-6}
+    """A chunk's side of BM25: each term's saturated frequency, by the term's number (a chunk
+    with terms makes the average length positive)."""
+    counts = Counter(terms)
+    return {numbers[term]: saturation(tf, len(terms), avgdl) for term, tf in counts.items()} or {_NO_TERMS: 1e-6}
 
 
 def _clip(text: str, limit: int) -> str:
@@ -80,6 +81,11 @@ def _clip(text: str, limit: int) -> str:
 
 def _is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "tcp://", "grpc://"))
+
+
+def _piece_keys(current: dict) -> list[str]:
+    """The keys of the metadata pieces of the revision a `current` row names."""
+    return [f"{current['revision']}/{part:08d}" for part in range(current["pieces"])]
 
 
 def _row_key(article: Article, chunk: Chunk) -> str:
@@ -166,7 +172,7 @@ class MilvusEngine:
         if current.get("schema") != SCHEMA_VERSION:
             raise AssistantError(f"the index in {self.where} has schema {current.get('schema')}, this version reads "
                                  f"{SCHEMA_VERSION}; run `assistant index --rebuild` with the same --engine-uri")
-        keys = [f"{current['revision']}/{part:08d}" for part in range(current["pieces"])]
+        keys = _piece_keys(current)
         pieces = {}
         for start in range(0, len(keys), _BATCH):
             rows = self._call("read the index", self.client.query, self.meta, ids=keys[start:start + _BATCH],
@@ -236,8 +242,7 @@ class MilvusEngine:
         for start in range(0, len(stale), _BATCH):
             self._call("remove old passages", client.delete, self.collection, ids=stale[start:start + _BATCH])
         if current is not None:
-            keys = [f"{current['revision']}/{part:08d}" for part in range(current["pieces"])]
-            self._call("remove old metadata", client.delete, self.meta, ids=keys)
+            self._call("remove old metadata", client.delete, self.meta, ids=_piece_keys(current))
         self._call("flush", client.flush, self.collection)
 
     def _create(self, dimension: int | None) -> None:
@@ -300,11 +305,10 @@ class MilvusEngine:
         body = json.dumps(meta, ensure_ascii=False)
         revision = uuid.uuid4().hex[:16]
         pieces = [body[start:start + _PIECE_CHARS] for start in range(0, len(body), _PIECE_CHARS)]
-        rows = [{"key": f"{revision}/{part:08d}", "payload": piece, "unused": [0.0, 0.0]}
-                for part, piece in enumerate(pieces)]
+        current = {"schema": SCHEMA_VERSION, "revision": revision, "pieces": len(pieces)}
+        rows = [{"key": key, "payload": piece, "unused": [0.0, 0.0]} for key, piece in zip(_piece_keys(current), pieces)]
         for start in range(0, len(rows), 64):
             self._call("store metadata", self.client.upsert, self.meta, rows[start:start + 64])
-        current = {"schema": SCHEMA_VERSION, "revision": revision, "pieces": len(pieces)}
         self._call("switch to the new index", self.client.upsert, self.meta,
                    [{"key": "current", "payload": json.dumps(current), "unused": [0.0, 0.0]}])
 

@@ -196,24 +196,26 @@ def _write_pieces(layout: dict, folder: Path) -> None:
     kinds = proto.ModelProto.SentencePiece
     special = {layout["bos"]: kinds.CONTROL, layout["eos"]: kinds.CONTROL, layout["pad"]: kinds.CONTROL,
                layout["unk"]: kinds.UNKNOWN}
-    for index, (text, score) in enumerate(layout.pop("vocabulary")):
+    for index, (text, score) in enumerate(layout["vocabulary"]):
         piece = model.pieces.add()
         piece.piece, piece.score = text, score
         piece.type = special.get(index, kinds.USER_DEFINED if text == "<mask>" else kinds.NORMAL)
     (folder / PIECES).write_bytes(model.SerializeToString())
-    (folder / NORMALISER).write_text(json.dumps(layout), encoding="utf-8")
+    normaliser = {key: value for key, value in layout.items() if key != "vocabulary"}
+    (folder / NORMALISER).write_text(json.dumps(normaliser), encoding="utf-8")
 
 
 def _pieces_folder(folder: Path, name: str, digest: str, notify: Notify) -> Path | None:
     """The sentencepiece copy of `folder / name`, made once beside it; None when its layout is not XLM-R's."""
     target = folder.parent / f"tokenizer-{digest[:12]}-{_FORMAT}"
 
-    def layout() -> dict | None:
+    def read_layout() -> dict | None:  # 17 MB of JSON: read only to make the copy, and then once
         return _piece_layout(json.loads((folder / name).read_text(encoding="utf-8")))
 
-    if not target.exists() and layout() is None:
+    layout = None if target.exists() else read_layout()
+    if layout is None and not target.exists():
         return None
-    return provide(target, lambda made: _write_pieces(layout(), made), "tokenizer", notify)
+    return provide(target, lambda made: _write_pieces(layout or read_layout(), made), "tokenizer", notify)
 
 
 def shared_tokenizer(folder: Path, name: str = "tokenizer.json", notify: Notify = quiet):
