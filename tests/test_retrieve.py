@@ -61,3 +61,16 @@ def test_a_name_spelled_a_letter_apart_is_known_but_an_inflection_or_a_short_nam
     assert not known_name("states", vocabulary)  # English plural: a letter added, not a spelling
     assert not known_name("jakarta", vocabulary)
     assert not known_name("eu", vocabulary) and not known_name("ac", vocabulary)  # too short to guess
+
+
+def test_a_foreign_name_is_known_through_its_only_translation_but_not_through_a_sense():
+    from news_assistant.search.query import known_names
+    from news_assistant.text.analysis import Analyzer
+    from news_assistant.text.translation import default_dictionary
+
+    analyzer, dictionary = Analyzer(), default_dictionary()
+    vocabulary = {"skotlandia", "mei", "negara", "keadaan", "kambing"}
+    assert known_names("Which goat was cloned in Scotland?", analyzer, vocabulary, dictionary) == ("scotland",)
+    assert known_names("Which goat was cloned in Scotland?", analyzer, vocabulary) == ()  # no dictionary: as spelled
+    assert known_names("Who won on 27 May?", analyzer, vocabulary, dictionary) == ()  # mei, boleh, mungkin …: senses
+    assert known_names("Who won the United States election?", analyzer, vocabulary, dictionary) == ()

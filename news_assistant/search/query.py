@@ -15,7 +15,7 @@ import numpy as np
 
 from news_assistant.errors import UsageError
 from news_assistant.text.analysis import Analyzer
-from news_assistant.text.translation import Concept
+from news_assistant.text.translation import Concept, Dictionary
 
 MAX_QUESTION_CHARS = 2000
 
@@ -53,11 +53,15 @@ def check_question(question: str) -> str:
     return question
 
 
+def name_words(question: str) -> list[str]:
+    """The capitalised words after the first: the names a question mentions, which stay
+    recognisable across languages (Raqqa, Dillon, ISIS)."""
+    return [word for word in re.findall(r"\b[A-Z][\w'’-]*", question)[1:] if word != "I"]
+
+
 def named_terms(question: str, analyzer: Analyzer) -> list[str]:
-    """Index terms of the capitalised words after the first: the names a question mentions,
-    which stay recognisable across languages (Raqqa, Dillon, ISIS)."""
-    words = [word for word in re.findall(r"\b[A-Z][\w'’-]*", question)[1:] if word != "I"]
-    return [term for word in words for term in analyzer.terms(word)]
+    """Index terms of the names a question mentions."""
+    return [term for word in name_words(question) for term in analyzer.terms(word)]
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -76,3 +80,17 @@ def known_name(term: str, vocabulary) -> bool:
     often spelled so across languages (Ecuador/Ekuador, Brazil/Brasil)."""
     return term in vocabulary or (len(term) >= MIN_VARIANT_LENGTH and any(
         variant in vocabulary for variant in one_letter_apart(term)))
+
+
+def known_names(question: str, analyzer: Analyzer, vocabulary, dictionary: Dictionary | None = None) -> tuple[str, ...]:
+    """Index terms of the question's names that the archive holds: in their own spelling or one
+    letter apart, or, with a `dictionary` (a foreign question), through the name's only
+    translation (Scotland: Skotlandia). A word with several translations has senses rather than
+    a rendering ("May": mei, boleh, mungkin …; "States": keadaan, negara), so it is not translated."""
+    known = []
+    for word in name_words(question):
+        translations = dictionary(word) if dictionary is not None else ()
+        rendering = analyzer.terms(translations[0]) if len(translations) == 1 else []
+        translated = bool(rendering) and all(known_name(term, vocabulary) for term in rendering)
+        known += [term for term in analyzer.terms(word) if translated or known_name(term, vocabulary)]
+    return tuple(known)

@@ -12,7 +12,7 @@ from news_assistant.index.engine import IndexEngine, SearchIndex, as_engine
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
 from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
-from news_assistant.search.query import Query, check_question, known_name, named_terms
+from news_assistant.search.query import Query, check_question, known_names, named_terms
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
 from news_assistant.text.sentences import Span
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
@@ -86,17 +86,17 @@ class Retriever:
     def _analyse(self, question: str) -> Query:
         lexical = self.index.lexical
         language = detect_language(question)
-        words = tuple(concepts(question, self.analyzer, self.dictionary if language != ARCHIVE_LANGUAGE else None))
+        dictionary = self.dictionary if language != ARCHIVE_LANGUAGE else None
+        words = tuple(concepts(question, self.analyzer, dictionary))
         terms = self.analyzer.terms(question)
         # BM25's query: the question's terms (repeats count, as in rank-bm25), then the indexed
         # terms of its words' translations, each once.
         translated = {term for concept in words for term in concept.terms}
         terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
         embed = self._query_vectors if self.index.dense is not None else None
-        names = tuple(named_terms(question, self.analyzer))
         return Query(text=question, language=language, concepts=words, terms=tuple(terms),
-                     evidence=lexical_evidence(words, lexical), names=names,
-                     known_names=tuple(term for term in names if known_name(term, lexical.vocabulary)), embed=embed)
+                     evidence=lexical_evidence(words, lexical), names=tuple(named_terms(question, self.analyzer)),
+                     known_names=known_names(question, self.analyzer, lexical.vocabulary, dictionary), embed=embed)
 
     def rank(self, query: Query, k: int, mode: str) -> list[tuple[Key, float]]:
         """(chunk key, score) pairs, best first; the index knows what its keys name."""
