@@ -68,11 +68,12 @@ def test_bm25_mode_never_loads_the_embedding_model(dense_index, reader):
 
 @pytest.fixture
 def own_cache(model_cache, tmp_path, monkeypatch):
-    """A model cache of the test's own: the converted encoder linked in, the reader copied."""
+    """A model cache of the test's own: the converted encoder linked in, the reader and the
+    tokenizer copied."""
     cache = tmp_path / "cache"
     (cache / "models").mkdir(parents=True)
     for folder in (model_cache / "models").iterdir():
-        if folder.name.startswith("reader-"):
+        if folder.name.startswith(("reader-", "tokenizer-")):
             shutil.copytree(folder, cache / "models" / folder.name, copy_function=shutil.copy2)
         else:
             (cache / "models" / folder.name).symlink_to(folder)
@@ -87,6 +88,18 @@ def test_a_damaged_reader_file_is_reported_with_the_repair_command(own_cache, de
     assert code != 0 and out == ""
     assert "answer reader" in err and "(model.onnx)" in err and "run `assistant index` to check and repair it" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_damaged_tokenizer_is_one_line_from_the_assistant_command(own_cache, dense_index):
+    """The command starts loading the tokenizer in a thread before anything else; what that
+    thread meets is reported once, by the command, as for any other model file."""
+    (pieces,) = (own_cache / "models").glob("tokenizer-*/pieces.model")
+    pieces.write_bytes(b"\0" * pieces.stat().st_size)
+    result = subprocess.run([sys.executable, "-m", "news_assistant", "ask", CANONICAL_QUESTION, "--seeds", str(SEEDS),
+                             "--index", str(dense_index)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "tokenizer" in result.stderr and "(pieces.model)" in result.stderr and "run `assistant index`" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_assistant_index_checks_the_models_in_full_and_clears_a_stamp_that_moved(own_cache, dense_index, capsys):

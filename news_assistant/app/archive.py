@@ -129,19 +129,22 @@ class Archive:
 
     def warm_up(self, progress: Progress | None = None) -> Retriever:
         """Load the index and both models now, not at the first question (the chat's start)."""
-        retriever = self.retriever(progress)
-        self.ask("warm-up")
-        return retriever
+        self.ask("warm-up", progress=progress)
+        return self.retriever()
 
-    def ask(self, question: str, k: int = 5, mode: str | None = None) -> tuple[Answer, list[Passage], str]:
-        """(answer, passages, mode used) for a question. On a cold start the two models' sessions
-        and the tokenizer load in threads while this one reads the index: ONNX Runtime builds a
-        session, and sentencepiece loads its pieces, without holding the GIL."""
+    def ask(self, question: str, k: int = 5, mode: str | None = None,
+            progress: Progress | None = None) -> tuple[Answer, list[Passage], str]:
+        """(answer, passages, mode used) for a question, building the index first if there is
+        none. On a cold start the two models' sessions and the tokenizer load in threads while
+        this one reads the index: ONNX Runtime builds a session, and sentencepiece loads its
+        pieces, without holding the GIL."""
+        if self._retriever is None and not self.store.exists():
+            self.retriever(progress)  # build it (preparing both models) or say why not, before loading anything
         reader = self.reader()  # prepared here, once, should it be missing: never in two threads
         with ThreadPoolExecutor(3) as pool:
             reading = pool.submit(reader.load)
             tokenizing = pool.submit(lambda: reader.tokenizer)
-            retriever = self.retriever()
+            retriever = self.retriever(progress)
             mode = mode or retriever.modes[0]
             embedding = pool.submit(retriever.encoder.load) if mode != "bm25" and retriever.encoder else None
             query = retriever.analyse(question)

