@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -72,6 +73,25 @@ def training_pairs(retriever, questions, depth: int) -> list[Pair]:
         if negative:
             pairs.append(Pair(question.question, negative.text, None))
     return pairs
+
+
+def code_switcher(share: float, rng: random.Random):
+    """Code-switching (Qin et al. 2020, CoSDA-ML): an Indonesian question with about half of its
+    words that FreeDict can put in English so put, for `share` of the questions — cross-lingual
+    signal for the English questions the reader gets, without a translator."""
+    english: dict[str, list[str]] = {}
+    for line in (REPO / "news_assistant" / "text" / "lexicons" / "en-id.tsv").read_text("utf-8").splitlines():
+        if line and not line.startswith("#") and " " not in (headword := line.split("\t")[0]):
+            for word in line.split("\t")[1].split("|"):
+                english.setdefault(word.lower(), []).append(headword)
+
+    def switch(question: str) -> str:
+        if rng.random() >= share:
+            return question
+        words = re.findall(r"\w+|\W+", question)
+        return "".join(rng.choice(english[word.lower()]) if word.lower() in english and rng.random() < 0.5 else word
+                       for word in words)
+    return switch
 
 
 def tensors(tokenizer, pairs: list[Pair]) -> list[dict]:
@@ -207,6 +227,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="use only this many questions of each set")
     parser.add_argument("--extra-english", action="store_true",
                         help="also train on eval/facqa-en/train-extra.jsonl (270 more English questions)")
+    parser.add_argument("--code-switch", type=float, default=0.0, metavar="SHARE",
+                        help="put about half the words of this share of the Indonesian questions in English")
     parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
     args = parser.parse_args()
     started = time.time()
@@ -227,6 +249,11 @@ def main() -> None:
         train_questions += load(ENGLISH_FACQA / "train-extra.jsonl")
     valid = {"FacQA valid (id)": load(FACQA / "questions-valid.jsonl"), "FacQA valid (en)": load(ENGLISH_FACQA / "valid.jsonl")}
     pairs = training_pairs(facqa, train_questions, PASSAGES)
+    if args.code_switch:
+        switch, indonesian = code_switcher(args.code_switch, random.Random(SEED)), {q.question for q in train_questions if q.lang == "id"}
+        switched = {question: switch(question) for question in dict.fromkeys(p.question for p in pairs) if question in indonesian}
+        pairs = [Pair(switched.get(p.question, p.question), p.passage, p.answer) for p in pairs]
+        print("code-switched, e.g.:", *[s for q, s in list(switched.items())[:40] if s != q][:3], sep="\n  ")
     rows = tensors(tokenizer, pairs)
     print(f"{len(train_questions)} training questions -> {len(rows)} pairs "
           f"({sum(p.answer is not None for p in pairs)} positive); data ready in {time.time() - started:.0f} s", flush=True)

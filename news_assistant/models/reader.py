@@ -130,7 +130,7 @@ def _delta() -> Path:
     return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
 
 
-def merge_and_export(base: Path, folder: Path) -> None:
+def merge_and_export(base: Path, folder: Path, delta: Path | None = None, keep_fp32: tuple[str, ...] = ()) -> None:
     """The encoder's backbone plus the committed delta, merged, exported to int8 ONNX with its
     word embeddings memory-mapped (`export`): torch, transformers and peft are needed here only.
     A `prepare` step."""
@@ -140,11 +140,11 @@ def merge_and_export(base: Path, folder: Path) -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized": the delta brings it
-    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
+    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(delta or _delta()))
     model = model.merge_and_unload().eval()
     ids = torch.ones((1, 16), dtype=torch.int64)  # one pair at a time: `Reader.read` never pads
     export_int8(model, model.get_input_embeddings(), {"input_ids": ids, "attention_mask": torch.ones_like(ids)},
-                ["start_logits", "end_logits"], folder / _ONNX)
+                ["start_logits", "end_logits"], folder / _ONNX, keep_fp32=keep_fp32)
     (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
 
 
