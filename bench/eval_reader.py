@@ -100,24 +100,24 @@ def calibrate(sets: dict[str, list[dict]], settings: AnswerSettings) -> None:
 
 
 def grid(sets: dict[str, list[dict]]) -> None:
-    """Answer accuracy (no abstaining) by passages read and the weight of the retriever's view."""
-    print("\nanswer acc by passages read, retrieval weight and rank penalty (tuning sets; no abstaining):")
+    """Answer accuracy (no abstaining) by passages read and the rank penalty."""
+    print("\nanswer acc by passages read and rank penalty (tuning sets; no abstaining):")
     def chosen(row: dict, settings: AnswerSettings):
         top = row["passages"][: settings.passages]
         best = best_span(row["spans"][: settings.passages], top, settings)
         return from_span(row["query"], top[best.passage], best)
 
     found = []
-    for passages, weight, penalty in itertools.product((1, 3, 5, 8), (0, 5, 10, 15), (0, 0.5, 1)):
-        settings = AnswerSettings(passages, weight, penalty)
+    for passages, penalty in itertools.product((1, 3, 5, 8), (0, 0.5, 1, 2, 3, 5)):
+        settings = AnswerSettings(passages, penalty)
         figures = []
         for name, rows in sets.items():
             answerable = [row for row in rows if row["question"].expect == "answer"]
             if "test" not in name:
                 figures.append(score(answerable, [chosen(row, settings) for row in answerable])["answer acc"])
-        found.append((sum(figures), passages, weight, penalty, figures))
-    for _, passages, weight, penalty, figures in sorted(found, reverse=True)[:8]:
-        print(f"  N={passages} weight={weight} penalty={penalty}: " + ", ".join(f"{v:.3f}" for v in figures))
+        found.append((sum(figures), passages, penalty, figures))
+    for _, passages, penalty, figures in sorted(found, reverse=True)[:8]:
+        print(f"  N={passages} penalty={penalty}: " + ", ".join(f"{v:.3f}" for v in figures))
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """Answers read by the trained reader: the right figure, cited, its span pointing into the file."""
 
+from pathlib import Path
+
 import pytest
 from helpers import CANONICAL_ENGLISH, CANONICAL_QUESTION, KIBLAT, SEEDS
 
@@ -60,3 +62,32 @@ def test_the_shown_sentence_is_the_one_holding_the_span_widened_when_the_span_cr
     text = "Pertama. Sekitar 400 anggota menyerah. Ketiga."
     assert _sentence(text, text.index("400"), text.index("400") + 3) == (9, 38)
     assert _sentence(text, text.index("400"), text.index("Ketiga") + 3) == (9, len(text))
+
+
+@pytest.fixture(scope="module")
+def flood(tmp_path_factory, encoder):
+    """An archive of one new article, written for the tests (a flood; three passages), as a
+    user's own first archive would be: nothing was tuned on it."""
+    root = tmp_path_factory.mktemp("flood") / "index"
+    index_seeds(Path(__file__).parent / "data" / "flood", root, encoder=encoder)
+    return Retriever.open(root, encoder)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Siapa Kepala BPBD Kabupaten Garut?", "Dadi Djakaria"),  # the person, not the agency's name
+    ("Berapa lama status tanggap darurat ditetapkan?", "tujuh hari"),  # the duration, not a date
+    ("How many people died in the Garut flood?", "17 orang"),  # not the headline's evacuees
+    ("Berapa orang yang meninggal akibat banjir di Garut?", "17 orang"),  # from the passage ranked last
+    ("Siapa Bupati Garut?", "Rudy Gunawan"),
+])
+def test_a_new_article_is_answered_with_the_span_asked_for(flood, reader, question, expected):
+    result = ask(flood, reader, question)
+    assert not result.abstained and result.text[result.highlight[0] : result.highlight[1]] == expected
+
+
+@pytest.mark.parametrize("question", ["Who won the 2020 United States presidential election?",
+                                      "What is the capital of France?", "Kapan Indonesia merdeka?"])
+def test_a_new_article_does_not_answer_what_it_does_not_cover(flood, reader, question):
+    # "States" is a letter from the article's "status", and "United" stems to "unit" (satuan:
+    # satu): neither makes the name known
+    assert ask(flood, reader, question).abstained

@@ -3,9 +3,9 @@ sentence that holds it, its citation, or an honest "not in the archive".
 
 The reader reads the question with each of the top passages and gives each passage
 its best span and a no-answer score (SQuAD 2.0 style, see `models.reader`). Each span is scored by
-how far it beats its passage's no-answer score, plus the retriever's judgement of its passage
-(its score relative to the first, minus a little per rank): the reader alone picks a wrong
-passage for English questions more often than the retriever does. The best span is the answer.
+how far it beats its passage's no-answer score, less 2 per rank its passage stands below the
+first: the reader alone picks a wrong passage for English questions more often than the
+retriever does. The best span is the answer.
 
 It abstains, in the question's language, when the archive plainly does not cover the question: a
 question in the archive's language whose words the archive mostly lacks, one in another language
@@ -33,8 +33,7 @@ ABSTAIN = {
 @dataclass(frozen=True)
 class AnswerSettings:
     passages: int = 5  # the reader reads this many top passages
-    retrieval_weight: float = 10.0  # weight of a passage's retrieval score, relative to the first's
-    rank_penalty: float = 1.0  # taken off per rank below the first
+    rank_penalty: float = 2.0  # the retriever's view: taken off a span's margin per rank below the first
     min_lexical_evidence: float = 0.3  # share of its IDF mass an archive-language question must find
     min_margin: float = -3.0  # for a foreign question naming nothing: the reader's no-answer wins below this
 
@@ -100,15 +99,10 @@ def outside_archive(query: Query, settings: AnswerSettings) -> bool | None:
 
 
 def best_span(spans: list[ReadSpan], passages: list[Passage], settings: AnswerSettings) -> ReadSpan:
-    """The span the reader is surest of, weighed with the retriever's view of its passage."""
-    first = passages[0].score or 1.0
-
-    def weight(span: ReadSpan) -> float:
-        passage = passages[span.passage]
-        return (span.margin + settings.retrieval_weight * passage.score / first
-                - settings.rank_penalty * (passage.rank - passages[0].rank))
-
-    return max(spans, key=weight)
+    """The span the reader is surest of, weighed with the retriever's order of its passage. The
+    order, not the score: fused scores are normalised over the candidates, so in a small
+    archive the last of a handful of passages scores 0 however well it answers."""
+    return max(spans, key=lambda span: span.margin - settings.rank_penalty * (passages[span.passage].rank - passages[0].rank))
 
 
 def answer(query: Query, passages: list[Passage], reader: Reader, settings: AnswerSettings = AnswerSettings()) -> Answer:

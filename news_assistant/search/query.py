@@ -64,32 +64,38 @@ def named_terms(question: str, analyzer: Analyzer) -> list[str]:
     return [term for word in name_words(question) for term in analyzer.terms(word)]
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MIN_VARIANT_LENGTH = 5  # shorter names have too many neighbours a letter away
+MIN_VARIANT_LENGTH = 5  # shorter names have too many respelled neighbours
+# How Indonesian respells borrowed names and words (the loanword rules of Pedoman Umum
+# Pembentukan Istilah): one letter for another (c as k or s, q as k, y as i, z as s, v as f),
+# and -tion as -si.
+RESPELLINGS = {"c": "ks", "q": "k", "y": "i", "z": "s", "v": "f"}
+SUFFIXES = {"tion": "si"}
 
 
-def one_letter_apart(term: str) -> set[str]:
-    """Every string of the same length that differs from `term` in one letter. Only
-    substitutions: the spellings of one name differ so (c/k, z/s), while a letter added or
-    dropped is how English inflects ("states" is not "state")."""
-    return {term[:i] + letter + term[i + 1:] for i in range(len(term)) for letter in _LETTERS if letter != term[i]}
+def respellings(term: str) -> set[str]:
+    """`term` with one letter, or its ending, respelled the Indonesian way (Ecuador: ekuador,
+    December: desember, Brazil: brasil, transmigration: transmigrasi). Only those: any other
+    letter apart is another word as often as not ("states" and "status"), and a letter added or
+    dropped is how English inflects ("states" and "state")."""
+    found = {term[:i] + letter + term[i + 1:] for i, old in enumerate(term) for letter in RESPELLINGS.get(old, "")}
+    return found | {term[: -len(ending)] + respelled for ending, respelled in SUFFIXES.items() if term.endswith(ending)}
 
 
 def known_name(term: str, vocabulary) -> bool:
-    """Whether the archive holds a name, in its spelling or one letter apart: the same name is
-    often spelled so across languages (Ecuador/Ekuador, Brazil/Brasil)."""
+    """Whether the archive holds a name, in its spelling or respelled the Indonesian way."""
     return term in vocabulary or (len(term) >= MIN_VARIANT_LENGTH and any(
-        variant in vocabulary for variant in one_letter_apart(term)))
+        variant in vocabulary for variant in respellings(term)))
 
 
 def known_names(question: str, analyzer: Analyzer, vocabulary, dictionary: Dictionary | None = None) -> tuple[str, ...]:
-    """Index terms of the question's names that the archive holds: in their own spelling or one
-    letter apart, or, with a `dictionary` (a foreign question), through the name's only
+    """Index terms of the question's names that the archive holds: as spelled or respelled
+    (`known_name`), or, with a `dictionary` (a foreign question), through the name's only
     translation (Scotland: Skotlandia). A word with several translations has senses rather than
-    a rendering ("May": mei, boleh, mungkin …; "States": keadaan, negara), so it is not translated."""
+    a rendering ("May": mei, boleh, mungkin …; "States": keadaan, negara), and an inflected one
+    is another word's ("United" is found as "unit"), so neither is translated."""
     known = []
     for word in name_words(question):
-        translations = dictionary(word) if dictionary is not None else ()
+        translations = dictionary(word) if dictionary is not None and dictionary.headword(word) else ()
         rendering = analyzer.terms(translations[0]) if len(translations) == 1 else []
         translated = bool(rendering) and all(known_name(term, vocabulary) for term in rendering)
         known += [term for term in analyzer.terms(word) if translated or known_name(term, vocabulary)]

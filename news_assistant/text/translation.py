@@ -69,6 +69,12 @@ class Dictionary:
             stem: tuple(dict.fromkeys(self.entries.get(stem, ()) + other.entries.get(stem, ()))) for stem in stems
         })
 
+    def headword(self, word: str) -> bool:
+        """Whether `word` is a headword as it stands: its stem is itself ("Scotland"), not a
+        shorter word's ("United" is looked up as "unit")."""
+        word = word.lower()
+        return _english_stem()(word) == word and word in self.entries
+
     def __call__(self, word: str) -> tuple[str, ...]:
         return self.entries.get(_english_stem()(word.lower()), ())
 
