@@ -6,12 +6,15 @@ on: `--test` adds it, after the settings are chosen.
 
     python bench/eval_reader.py              # figures, the margin calibration and N
     python bench/eval_reader.py --test       # + FacQA test (reporting only)
+    python bench/eval_reader.py --delta /tmp/delta --keep-fp32 /qa_outputs /bert/encoder/layer.11/
+                                             # another delta (train_reader.py --out), or another export
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ from common import FACQA, REPO, default_encoder, retrievers
 
 from news_assistant.answer.read import AnswerSettings, best_span, from_span, from_spans, outside_archive
 from news_assistant.evaluation import metrics as evaluate
-from news_assistant.models.reader import Reader, reader_folder
+from news_assistant.models.reader import Reader, merge_and_export, reader_folder
 
 DEPTH = 10
 
@@ -123,10 +126,18 @@ def grid(sets: dict[str, list[dict]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="also report FacQA test (never tune on it)")
+    parser.add_argument("--delta", type=Path, help="measure this trained delta instead of the shipped one")
+    parser.add_argument("--keep-fp32", nargs="+", default=(), metavar="PREFIX",
+                        help="export with the MatMuls whose node names start so left in fp32 (/ for all)")
     args = parser.parse_args()
     encoder = default_encoder()
     facqa, seeds = retrievers(encoder)
-    reader = Reader(reader_folder(Path(encoder.spec.location), print))
+    base = Path(encoder.spec.location)
+    if args.delta or args.keep_fp32:
+        folder = Path(tempfile.mkdtemp(prefix="reader-"))
+        merge_and_export(base, folder, args.delta, tuple(args.keep_fp32))
+        print(f"exported {args.delta or 'the shipped delta'} to {folder}", flush=True)
+    reader = Reader(folder if args.delta or args.keep_fp32 else reader_folder(base, print))
     files = {"FacQA valid (id)": (facqa, FACQA / "questions-valid.jsonl"),
              "FacQA valid (en)": (facqa, REPO / "eval" / "facqa-en" / "valid.jsonl"),
              "seeds (eval/questions.jsonl)": (seeds, REPO / "eval" / "questions.jsonl")}
