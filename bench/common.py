@@ -8,7 +8,7 @@ from news_assistant.files import cache_root
 from news_assistant.index.build import index_corpus
 from news_assistant.models.encoder import Encoder, resolve
 from news_assistant.search.retrieve import Retriever
-from news_assistant.text.translation import Dictionary
+from news_assistant.text.translation import Dictionary, default_dictionary
 
 REPO = REPOSITORY
 
@@ -32,3 +32,14 @@ def questions(name: str) -> list[evaluate.Question]:
     else:
         found = [q for q in evaluate.load_questions(REPO / "eval" / "questions.jsonl") if q.lang == name]
     return [question for question in found if question.expect == "answer"]
+
+
+def glossed(question: str, analyzer) -> str:
+    """An English question followed by the dictionary's first translation of each of its words,
+    in brackets ("Which river overflowed? (sungai, …)"): Indonesian words to anchor on."""
+    words: list[str] = []
+    for token in analyzer.tokens(question):
+        for translation in default_dictionary()(question[token.start : token.end])[:1]:
+            if translation not in words:
+                words.append(translation)
+    return f"{question} ({', '.join(words)})" if words else question

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import rules_answer
-from common import FACQA, REPO, default_encoder, retrievers
+from common import FACQA, REPO, default_encoder, glossed, retrievers
 
 from news_assistant.answer.read import AnswerSettings, best_span, from_span, from_spans, outside_archive
 from news_assistant.evaluation import metrics as evaluate
@@ -28,14 +28,15 @@ from news_assistant.models.reader import Reader, merge_and_export, reader_folder
 DEPTH = 10
 
 
-def collect(retriever, questions, reader: Reader, passages: int) -> list[dict]:
+def collect(retriever, questions, reader: Reader, passages: int, gloss: bool = False) -> list[dict]:
     """Per question: the hybrid top 10, the reader's spans over the top `passages` (read once, for
-    every setting compared), the rules' answer."""
+    every setting compared), the rules' answer. `gloss`: English questions are read glossed."""
     rows = []
     for question in questions:
         query = retriever.analyse(question.question)
         found = retriever.search(query, k=DEPTH, mode="hybrid")
-        spans = reader.read(query.text, [p.text for p in found[:passages]])
+        asked = glossed(query.text, retriever.analyzer) if gloss and query.language == "en" else query.text
+        spans = reader.read(asked, [p.text for p in found[:passages]])
         rows.append({"question": question, "query": query, "passages": found, "spans": spans,
                      "rules": rules_answer.answer(retriever, query, found)})
     return rows
@@ -126,30 +127,35 @@ def grid(sets: dict[str, list[dict]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="also report FacQA test (never tune on it)")
+    parser.add_argument("--gloss", action="store_true", help="read English questions glossed (train_reader.py --gloss)")
     parser.add_argument("--delta", type=Path, help="measure this trained delta instead of the shipped one")
     parser.add_argument("--keep-fp32", nargs="+", default=(), metavar="PREFIX",
                         help="export with the MatMuls whose node names start so left in fp32 (/ for all)")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="reader-") as scratch:
+        measure(args, Path(scratch))
+
+
+def measure(args, scratch: Path) -> None:
     encoder = default_encoder()
     facqa, seeds = retrievers(encoder)
     base = Path(encoder.spec.location)
     if args.delta or args.keep_fp32:
-        folder = Path(tempfile.mkdtemp(prefix="reader-"))
-        merge_and_export(base, folder, args.delta, tuple(args.keep_fp32))
-        print(f"exported {args.delta or 'the shipped delta'} to {folder}", flush=True)
-    reader = Reader(folder if args.delta or args.keep_fp32 else reader_folder(base, print))
+        merge_and_export(base, scratch, args.delta, tuple(args.keep_fp32))
+        print(f"exported {args.delta or 'the shipped delta'}, keeping {list(args.keep_fp32)} fp32", flush=True)
+    reader = Reader(scratch if args.delta or args.keep_fp32 else reader_folder(base, print))
     files = {"FacQA valid (id)": (facqa, FACQA / "questions-valid.jsonl"),
              "FacQA valid (en)": (facqa, REPO / "eval" / "facqa-en" / "valid.jsonl"),
              "seeds (eval/questions.jsonl)": (seeds, REPO / "eval" / "questions.jsonl")}
     if args.test:
         files["FacQA test (id, reporting only)"] = (facqa, FACQA / "questions-test.jsonl")
-    sets = {name: collect(retriever, evaluate.load_questions(path), reader, 8) for name, (retriever, path) in files.items()}
+    sets = {name: collect(retriever, evaluate.load_questions(path), reader, 8, args.gloss)
+            for name, (retriever, path) in files.items()}
     settings = AnswerSettings()
     for name, rows in sets.items():
         report(name, rows, settings)
     calibrate(sets, settings)
     grid(sets)
-
 
 if __name__ == "__main__":
     main()

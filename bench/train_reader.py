@@ -11,6 +11,8 @@ uses FacQA valid and `eval/facqa-en/valid.jsonl` only; FacQA test is never read 
     python bench/train_reader.py --max-steps 5   # a smoke run
     python bench/train_reader.py --methods lora --extra-english --out /tmp/delta   # with 270 more English
                                                  # questions (train-extra.jsonl; measured, not shipped)
+    python bench/train_reader.py --methods lora --gloss --out /tmp/delta           # English questions with
+                                                 # their words' translations (measured, not shipped)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import FACQA, REPO, default_encoder, retrievers
+from common import FACQA, REPO, default_encoder, glossed, retrievers
 
 from news_assistant.answer.read import AnswerSettings
 from news_assistant.evaluation import metrics as evaluate
@@ -173,13 +175,14 @@ def logits(model, encoded: Encoded) -> tuple[np.ndarray, np.ndarray]:
     return out.start_logits.numpy(), out.end_logits.numpy()
 
 
-def read_all(model, tokenizer, retriever, questions) -> list[tuple]:
+def read_all(model, tokenizer, retriever, questions, gloss: bool = False) -> list[tuple]:
     """(question, passages, spans) for each question over the hybrid top passages."""
     read = []
     for question in questions:
         passages = retriever.search(question.question, k=PASSAGES, mode="hybrid")
         texts = [p.text for p in passages]
-        encoded = encode(tokenizer, question.question, texts, SETTINGS)
+        asked = glossed(question.question, retriever.analyzer) if gloss and question.lang == "en" else question.question
+        encoded = encode(tokenizer, asked, texts, SETTINGS)
         read.append((question, passages, best_spans(encoded, texts, *logits(model, encoded), SETTINGS)))
     return read
 
@@ -229,6 +232,8 @@ def main() -> None:
                         help="also train on eval/facqa-en/train-extra.jsonl (270 more English questions)")
     parser.add_argument("--code-switch", type=float, default=0.0, metavar="SHARE",
                         help="put about half the words of this share of the Indonesian questions in English")
+    parser.add_argument("--gloss", action="store_true",
+                        help="English questions read with the dictionary's Indonesian for their words")
     parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
     args = parser.parse_args()
     started = time.time()
@@ -249,6 +254,10 @@ def main() -> None:
         train_questions += load(ENGLISH_FACQA / "train-extra.jsonl")
     valid = {"FacQA valid (id)": load(FACQA / "questions-valid.jsonl"), "FacQA valid (en)": load(ENGLISH_FACQA / "valid.jsonl")}
     pairs = training_pairs(facqa, train_questions, PASSAGES)
+    if args.gloss:
+        english = {q.question for q in train_questions if q.lang == "en"}
+        pairs = [Pair(glossed(p.question, facqa.analyzer) if p.question in english else p.question,
+                      p.passage, p.answer) for p in pairs]
     if args.code_switch:
         switch, indonesian = code_switcher(args.code_switch, random.Random(SEED)), {q.question for q in train_questions if q.lang == "id"}
         switched = {question: switch(question) for question in dict.fromkeys(p.question for p in pairs) if question in indonesian}
@@ -264,7 +273,7 @@ def main() -> None:
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         print(f"{method}: {trainable / 1e6:.2f}M trainable parameters, lr {lr}", flush=True)
         seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps)
-        results[method] = {name: score(read_all(model, tokenizer, facqa, questions)) for name, questions in valid.items()}
+        results[method] = {name: score(read_all(model, tokenizer, facqa, questions, args.gloss)) for name, questions in valid.items()}
         results[method]["train seconds"] = seconds
         print(f"{method}: {json.dumps(results[method], indent=1)}", flush=True)
         if method == "lora":
