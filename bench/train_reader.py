@@ -36,6 +36,7 @@ from news_assistant.evaluation.datasets import ENGLISH_FACQA
 from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span
 from news_assistant.models.tokenizer import shared_tokenizer
 from news_assistant.text.sentences import split_sentences
+from news_assistant.text.translation import lexicon_entries, shipped_lexicon
 
 SEED = 13
 DELTA = REPO / "news_assistant" / "models" / "reader_delta"
@@ -82,10 +83,9 @@ def code_switcher(share: float, rng: random.Random):
     words that FreeDict can put in English so put, for `share` of the questions — cross-lingual
     signal for the English questions the reader gets, without a translator."""
     english: dict[str, list[str]] = {}
-    for line in (REPO / "news_assistant" / "text" / "lexicons" / "en-id.tsv").read_text("utf-8").splitlines():
-        if line and not line.startswith("#") and " " not in (headword := line.split("\t")[0]):
-            for word in line.split("\t")[1].split("|"):
-                english.setdefault(word.lower(), []).append(headword)
+    for headword, translations in lexicon_entries(shipped_lexicon()):
+        for word in translations:
+            english.setdefault(word.lower(), []).append(headword)
 
     def switch(question: str) -> str:
         if rng.random() >= share:

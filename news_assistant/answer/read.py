@@ -3,9 +3,9 @@ sentence that holds it, its citation, or an honest "not in the archive".
 
 The reader reads the question with each of the top passages and gives each passage
 its best span and a no-answer score (SQuAD 2.0 style, see `models.reader`). Each span is scored by
-how far it beats its passage's no-answer score, less 2 per rank its passage stands below the
-first: the reader alone picks a wrong passage for English questions more often than the
-retriever does. The best span is the answer.
+how far it beats its passage's no-answer score, less `rank_penalty` for each rank its passage
+stands below the first: the reader alone picks a wrong passage for English questions more often
+than the retriever does. The best span is the answer.
 
 It abstains, in the question's language, when the archive plainly does not cover the question: a
 question in the archive's language whose words the archive mostly lacks, one in another language

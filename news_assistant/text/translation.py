@@ -11,6 +11,7 @@ retriever can be given a fuller `Dictionary`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -41,6 +42,24 @@ def _english_stem():
     return Stemmer.Stemmer("english").stemWord
 
 
+def lexicon_entries(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(headword, translations) of each `headword<TAB>translation|…` line, `#` comments skipped;
+    multi-word headwords are left out."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.count("\t") != 1:
+            raise AssistantError(f"dictionary line {number}: expected headword<TAB>translation|…, got {line[:60]!r}")
+        headword, translations = line.split("\t")
+        if " " not in headword:
+            yield headword, translations.split("|")
+
+
+def shipped_lexicon() -> str:
+    """FreeDict's English-Indonesian lexicon, `lexicons/en-id.tsv` (see `tools/freedict_lexicon.py`)."""
+    return resources.files("news_assistant.text.lexicons").joinpath("en-id.tsv").read_text("utf-8")
+
+
 class Dictionary:
     """English words to their Indonesian translations, looked up by Snowball stem so that any
     inflection finds its headword ("surrendered", "days")."""
@@ -50,16 +69,10 @@ class Dictionary:
 
     @classmethod
     def parse(cls, text: str) -> Dictionary:
-        """`headword<TAB>translation|…` lines, `#` comments; multi-word headwords are left out."""
+        """A lexicon's text (`lexicon_entries`)."""
         found: dict[str, list[str]] = {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            if line.count("\t") != 1:
-                raise AssistantError(f"dictionary line {number}: expected headword<TAB>translation|…, got {line[:60]!r}")
-            headword, translations = line.split("\t")
-            if " " not in headword:
-                found.setdefault(_english_stem()(headword.lower()), []).extend(translations.split("|"))
+        for headword, translations in lexicon_entries(text):
+            found.setdefault(_english_stem()(headword.lower()), []).extend(translations)
         return cls({stem: tuple(dict.fromkeys(words)) for stem, words in found.items()})
 
     def merged(self, other: Dictionary) -> Dictionary:
@@ -82,7 +95,7 @@ class Dictionary:
 @cache
 def default_dictionary() -> Dictionary:
     """FreeDict's English-Indonesian dictionary, shipped as `lexicons/en-id.tsv`."""
-    return Dictionary.parse(resources.files("news_assistant.text.lexicons").joinpath("en-id.tsv").read_text("utf-8"))
+    return Dictionary.parse(shipped_lexicon())
 
 
 def concepts(question: str, analyzer: Analyzer, dictionary: Dictionary | None = None) -> list[Concept]:
