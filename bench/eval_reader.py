@@ -8,6 +8,8 @@ on: `--test` adds it, after the settings are chosen.
     python bench/eval_reader.py --test       # + FacQA test (reporting only)
     python bench/eval_reader.py --delta /tmp/delta --keep-fp32 /qa_outputs /bert/encoder/layer.11/
                                              # another delta (train_reader.py --out), or another export
+    python bench/eval_reader.py --delta news_assistant/models/reader_delta /tmp/delta
+                                             # several deltas averaged (a model soup)
 """
 
 from __future__ import annotations
@@ -128,7 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="also report FacQA test (never tune on it)")
     parser.add_argument("--gloss", action="store_true", help="read English questions glossed (train_reader.py --gloss)")
-    parser.add_argument("--delta", type=Path, help="measure this trained delta instead of the shipped one")
+    parser.add_argument("--delta", type=Path, nargs="+", default=(),
+                        help="measure this trained delta instead of the shipped one (several: their average)")
     parser.add_argument("--keep-fp32", nargs="+", default=(), metavar="PREFIX",
                         help="export with the MatMuls whose node names start so left in fp32 (/ for all)")
     args = parser.parse_args()
@@ -142,7 +145,8 @@ def measure(args, scratch: Path) -> None:
     base = Path(encoder.spec.location)
     if args.delta or args.keep_fp32:
         merge_and_export(base, scratch, args.delta, tuple(args.keep_fp32))
-        print(f"exported {args.delta or 'the shipped delta'}, keeping {list(args.keep_fp32)} fp32", flush=True)
+        print(f"exported {[str(delta) for delta in args.delta] or 'the shipped delta'}, "
+              f"keeping {list(args.keep_fp32)} fp32", flush=True)
     reader = Reader(scratch if args.delta or args.keep_fp32 else reader_folder(base, print))
     files = {"FacQA valid (id)": (facqa, FACQA / "questions-valid.jsonl"),
              "FacQA valid (en)": (facqa, REPO / "eval" / "facqa-en" / "valid.jsonl"),

@@ -13,6 +13,9 @@ uses FacQA valid and `eval/facqa-en/valid.jsonl` only; FacQA test is never read 
                                                  # questions (train-extra.jsonl; measured, not shipped)
     python bench/train_reader.py --methods lora --gloss --out /tmp/delta           # English questions with
                                                  # their words' translations (measured, not shipped)
+    python bench/train_reader.py --methods lora --negatives 2 --shared-norm --out /tmp/delta
+                                                 # more hard negatives, and a question's passages
+                                                 # normalised together (measured, not shipped)
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Pair:
     question: str
     passage: str
     answer: tuple[int, int] | None  # character span in `passage`, None for a negative
+    group: int = 0  # the question it belongs to: its pairs share a batch
 
 
 def _find(text: str, answers) -> tuple[int, int] | None:
@@ -61,20 +65,19 @@ def _find(text: str, answers) -> tuple[int, int] | None:
     return None
 
 
-def training_pairs(retriever, questions, depth: int) -> list[Pair]:
-    """One positive and one hard negative per question, from the retriever's top `depth`."""
+def training_pairs(retriever, questions, depth: int, negatives: int = 1) -> list[Pair]:
+    """One positive and `negatives` hard negatives per question, from the retriever's top `depth`."""
     pairs = []
-    for question in questions:
+    for group, question in enumerate(questions):
         passages = retriever.search(question.question, k=depth, mode="hybrid")
         positive = next(((p, span) for p in passages if (span := _find(p.text, question.answers))), None)
         if positive is None:  # the retriever missed it: the source passage itself
             source = [c for c in retriever.index.chunks if c.doc_id in question.sources]
             positive = next(((c, span) for c in source if (span := _find(c.text, question.answers))), None)
-        negative = next((p for p in passages if not _find(p.text, question.answers)), None)
         if positive:
-            pairs.append(Pair(question.question, positive[0].text, positive[1]))
-        if negative:
-            pairs.append(Pair(question.question, negative.text, None))
+            pairs.append(Pair(question.question, positive[0].text, positive[1], group))
+        wrong = [p for p in passages if not _find(p.text, question.answers)]
+        pairs += [Pair(question.question, negative.text, None, group) for negative in wrong[:negatives]]
     return pairs
 
 
@@ -102,16 +105,32 @@ def tensors(tokenizer, pairs: list[Pair]) -> list[dict]:
     for pair in pairs:
         encoded = encode(tokenizer, pair.question, [pair.passage], SETTINGS)
         label = token_span(encoded, 0, *pair.answer) if pair.answer else None
-        rows.append({"ids": encoded.input_ids[0], "start": label[0] if label else 0, "end": label[1] if label else 0})
+        rows.append({"ids": encoded.input_ids[0], "start": label[0] if label else 0, "end": label[1] if label else 0,
+                     "group": pair.group})
     return rows
 
 
-def batches(rows: list[dict], size: int, rng: random.Random):
-    """Shuffled batches of similar lengths (less padding), padded with `<pad>` (id 1)."""
-    order = list(range(len(rows)))
-    rng.shuffle(order)
-    groups = [sorted(order[i : i + size * 32], key=lambda r: len(rows[r]["ids"])) for i in range(0, len(order), size * 32)]
-    chunks = [group[i : i + size] for group in groups for i in range(0, len(group), size)]
+def _pack(units: list[list[int]], size: int) -> list[list[int]]:
+    """Units (a question's rows) packed in order into batches of at most `size` rows."""
+    chunks: list[list[int]] = [[]]
+    for unit in units:
+        if chunks[-1] and len(chunks[-1]) + len(unit) > size:
+            chunks.append([])
+        chunks[-1] += unit
+    return [chunk for chunk in chunks if chunk]
+
+
+def batches(rows: list[dict], size: int, rng: random.Random, together: bool = False):
+    """Shuffled batches of similar lengths (less padding), padded with `<pad>` (id 1); with
+    `together`, a question's pairs always share a batch (the shared-norm loss compares them)."""
+    by_group: dict[int, list[int]] = {}
+    for r, row in enumerate(rows):
+        by_group.setdefault(row["group"] if together else r, []).append(r)
+    units = list(by_group.values())
+    rng.shuffle(units)
+    window = size * 32 // max(1, round(len(rows) / len(units)))
+    chunks = [chunk for i in range(0, len(units), window)
+              for chunk in _pack(sorted(units[i : i + window], key=lambda unit: max(len(rows[r]["ids"]) for r in unit)), size)]
     rng.shuffle(chunks)
     for chunk in chunks:
         width = max(len(rows[r]["ids"]) for r in chunk)
@@ -119,7 +138,26 @@ def batches(rows: list[dict], size: int, rng: random.Random):
         for line, r in enumerate(chunk):
             ids[line, : len(rows[r]["ids"])] = rows[r]["ids"]
         yield (torch.from_numpy(ids), torch.from_numpy((ids != 1).astype(np.int64)),
-               torch.tensor([rows[r]["start"] for r in chunk]), torch.tensor([rows[r]["end"] for r in chunk]))
+               *(torch.tensor([rows[r][name] for r in chunk]) for name in ("start", "end", "group")))
+
+
+def shared_norm_loss(out, mask: torch.Tensor, start: torch.Tensor, end: torch.Tensor, groups: torch.Tensor):
+    """Shared normalisation (Clark and Gardner 2018): the answer's start and end are classified
+    among the tokens of all the question's passages at once, so a span's score means the same in
+    every passage and the best span across passages is the best answer."""
+    losses = []
+    for group in groups.unique():
+        lines = (groups == group).nonzero().flatten()
+        positive = [line for line in lines.tolist() if start[line] > 0]
+        if not positive or len(lines) < 2:
+            continue
+        at = lines.tolist().index(positive[0]) * mask.shape[1]
+        allowed = mask[lines].bool()
+        allowed[:, 0] = False  # `<s>` says "not in this passage", not "here"
+        for logits, label in ((out.start_logits, start), (out.end_logits, end)):
+            flat = logits[lines].masked_fill(~allowed, -1e4).flatten()
+            losses.append(-flat.log_softmax(0)[at + label[positive[0]]])
+    return torch.stack(losses).mean() if losses else out.loss.new_zeros(())
 
 
 def base_model(location: str):
@@ -143,7 +181,8 @@ def prepare(method: str, location: str):
     return model, lr
 
 
-def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_steps: int | None) -> float:
+def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_steps: int | None,
+          shared_norm: bool = False) -> float:
     rng = random.Random(SEED)
     steps = max_steps or epochs * -(-len(rows) // batch_size)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
@@ -152,14 +191,15 @@ def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_
     model.train()
     started, step, losses = time.time(), 0, []
     while step < steps:
-        for ids, mask, start, end in batches(rows, batch_size, rng):
+        for ids, mask, start, end, groups in batches(rows, batch_size, rng, together=shared_norm):
             out = model(input_ids=ids, attention_mask=mask, start_positions=start, end_positions=end)
-            out.loss.backward()
+            loss = out.loss + shared_norm_loss(out, mask, start, end, groups) if shared_norm else out.loss
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            losses.append(out.loss.item())
+            losses.append(loss.item())
             step += 1
             if step % 50 == 0 or step == steps:
                 print(f"  step {step}/{steps}  loss {np.mean(losses[-50:]):.3f}  {time.time() - started:.0f} s", flush=True)
@@ -234,6 +274,9 @@ def main() -> None:
                         help="put about half the words of this share of the Indonesian questions in English")
     parser.add_argument("--gloss", action="store_true",
                         help="English questions read with the dictionary's Indonesian for their words")
+    parser.add_argument("--negatives", type=int, default=1, help="hard negatives per question (default 1)")
+    parser.add_argument("--shared-norm", action="store_true",
+                        help="also classify the answer among all of a question's passages at once")
     parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
     args = parser.parse_args()
     started = time.time()
@@ -253,15 +296,15 @@ def main() -> None:
     if args.extra_english:
         train_questions += load(ENGLISH_FACQA / "train-extra.jsonl")
     valid = {"FacQA valid (id)": load(FACQA / "questions-valid.jsonl"), "FacQA valid (en)": load(ENGLISH_FACQA / "valid.jsonl")}
-    pairs = training_pairs(facqa, train_questions, PASSAGES)
+    pairs = training_pairs(facqa, train_questions, PASSAGES, args.negatives)
     if args.gloss:
         english = {q.question for q in train_questions if q.lang == "en"}
         pairs = [Pair(glossed(p.question, facqa.analyzer) if p.question in english else p.question,
-                      p.passage, p.answer) for p in pairs]
+                      p.passage, p.answer, p.group) for p in pairs]
     if args.code_switch:
         switch, indonesian = code_switcher(args.code_switch, random.Random(SEED)), {q.question for q in train_questions if q.lang == "id"}
         switched = {question: switch(question) for question in dict.fromkeys(p.question for p in pairs) if question in indonesian}
-        pairs = [Pair(switched.get(p.question, p.question), p.passage, p.answer) for p in pairs]
+        pairs = [Pair(switched.get(p.question, p.question), p.passage, p.answer, p.group) for p in pairs]
         print("code-switched, e.g.:", *[s for q, s in list(switched.items())[:40] if s != q][:3], sep="\n  ")
     rows = tensors(tokenizer, pairs)
     print(f"{len(train_questions)} training questions -> {len(rows)} pairs "
@@ -272,7 +315,7 @@ def main() -> None:
         model, lr = prepare(method, encoder.spec.location)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         print(f"{method}: {trainable / 1e6:.2f}M trainable parameters, lr {lr}", flush=True)
-        seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps)
+        seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps, args.shared_norm)
         results[method] = {name: score(read_all(model, tokenizer, facqa, questions, args.gloss)) for name, questions in valid.items()}
         results[method]["train seconds"] = seconds
         print(f"{method}: {json.dumps(results[method], indent=1)}", flush=True)

@@ -130,18 +130,24 @@ def _delta() -> Path:
     return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
 
 
-def merge_and_export(base: Path, folder: Path, delta: Path | None = None, keep_fp32: tuple[str, ...] = ()) -> None:
-    """The encoder's backbone plus the committed delta, merged, exported to int8 ONNX with its
-    word embeddings memory-mapped (`export`): torch, transformers and peft are needed here only.
-    A `prepare` step."""
+def merge_and_export(base: Path, folder: Path, deltas: Sequence[Path] = (), keep_fp32: tuple[str, ...] = ()) -> None:
+    """The encoder's backbone plus the committed delta (or `deltas`, each merged and then averaged
+    weight by weight: a model soup, Wortsman et al. 2022, measured by bench/eval_reader.py),
+    exported to int8 ONNX with its word embeddings memory-mapped (`export`): torch, transformers
+    and peft are needed here only. A `prepare` step."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized": the delta brings it
-    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(delta or _delta()))
-    model = model.merge_and_unload().eval()
+    states = []
+    for delta in deltas or [_delta()]:
+        model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(delta))
+        model = model.merge_and_unload().eval()
+        states.append(model.state_dict())
+    if len(states) > 1:
+        model.load_state_dict({name: torch.stack([state[name] for state in states]).mean(0) for name in states[0]})
     ids = torch.ones((1, 16), dtype=torch.int64)  # one pair at a time: `Reader.read` never pads
     export_int8(model, model.get_input_embeddings(), {"input_ids": ids, "attention_mask": torch.ones_like(ids)},
                 ["start_logits", "end_logits"], folder / _ONNX, keep_fp32=keep_fp32)
