@@ -13,9 +13,11 @@ uses FacQA valid and `eval/facqa-en/valid.jsonl` only; FacQA test is never read 
                                                  # questions (train-extra.jsonl; measured, not shipped)
     python bench/train_reader.py --methods lora --gloss --out /tmp/delta           # English questions with
                                                  # their words' translations (measured, not shipped)
-    python bench/train_reader.py --methods lora --negatives 2 --shared-norm --out /tmp/delta
-                                                 # more hard negatives, and a question's passages
-                                                 # normalised together (measured, not shipped)
+    python bench/train_reader.py --methods lora --distil --out /tmp/delta             # English readings taught
+                                                 # by the Indonesian ones (measured, not shipped)
+    python bench/train_reader.py --methods lora --negatives 2 [--shared-norm] --out /tmp/delta
+                                                 # two hard negatives a question [and its passages
+                                                 # normalised together] (measured, not shipped)
 """
 
 from __future__ import annotations
@@ -120,9 +122,10 @@ def _pack(units: list[list[int]], size: int) -> list[list[int]]:
     return [chunk for chunk in chunks if chunk]
 
 
-def batches(rows: list[dict], size: int, rng: random.Random, together: bool = False):
+def batches(rows: list[dict], size: int, rng: random.Random, together: bool = False, soft: bool = False):
     """Shuffled batches of similar lengths (less padding), padded with `<pad>` (id 1); with
-    `together`, a question's pairs always share a batch (the shared-norm loss compares them)."""
+    `together`, a question's pairs always share a batch (the shared-norm loss compares them);
+    with `soft`, each batch brings its target distributions (`_targets`)."""
     by_group: dict[int, list[int]] = {}
     for r, row in enumerate(rows):
         by_group.setdefault(row["group"] if together else r, []).append(r)
@@ -138,7 +141,27 @@ def batches(rows: list[dict], size: int, rng: random.Random, together: bool = Fa
         for line, r in enumerate(chunk):
             ids[line, : len(rows[r]["ids"])] = rows[r]["ids"]
         yield (torch.from_numpy(ids), torch.from_numpy((ids != 1).astype(np.int64)),
-               *(torch.tensor([rows[r][name] for r in chunk]) for name in ("start", "end", "group")))
+               *(torch.tensor([rows[r][name] for r in chunk]) for name in ("start", "end", "group")),
+               _targets([rows[r] for r in chunk], width) if soft else None)
+
+
+def _targets(rows: list[dict], width: int) -> torch.Tensor:
+    """(rows, 2, width) start and end distributions: the teacher's for a distilled row, the label
+    as a one-hot for the others."""
+    targets = np.zeros((len(rows), 2, width), dtype=np.float32)
+    for line, row in enumerate(rows):
+        if "soft" in row:
+            targets[line, :, : row["soft"].shape[1]] = row["soft"]
+        else:
+            targets[line, 0, row["start"]] = targets[line, 1, row["end"]] = 1.0
+    return torch.from_numpy(targets)
+
+
+def target_loss(out, mask: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the start and end logits with target distributions (soft or one-hot)."""
+    losses = [-(target * logits.masked_fill(mask == 0, -1e4).log_softmax(-1)).sum(-1)
+              for logits, target in ((out.start_logits, targets[:, 0]), (out.end_logits, targets[:, 1]))]
+    return (losses[0] + losses[1]).mean() / 2
 
 
 def shared_norm_loss(out, mask: torch.Tensor, start: torch.Tensor, end: torch.Tensor, groups: torch.Tensor):
@@ -168,6 +191,13 @@ def base_model(location: str):
     return AutoModelForQuestionAnswering.from_pretrained(location)
 
 
+def shipped_reader(location: str):
+    """The committed delta on the backbone, in torch: the teacher of `--distil`."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(base_model(location), str(DELTA)).merge_and_unload().eval()
+
+
 def prepare(method: str, location: str):
     model = base_model(location)
     if method == "lora":
@@ -191,9 +221,12 @@ def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_
     model.train()
     started, step, losses = time.time(), 0, []
     while step < steps:
-        for ids, mask, start, end, groups in batches(rows, batch_size, rng, together=shared_norm):
+        soft = any("soft" in row for row in rows)
+        for ids, mask, start, end, groups, targets in batches(rows, batch_size, rng, shared_norm, soft):
             out = model(input_ids=ids, attention_mask=mask, start_positions=start, end_positions=end)
-            loss = out.loss + shared_norm_loss(out, mask, start, end, groups) if shared_norm else out.loss
+            loss = target_loss(out, mask, targets) if soft else out.loss
+            if shared_norm:
+                loss = loss + shared_norm_loss(out, mask, start, end, groups)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -213,6 +246,31 @@ def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_
 def logits(model, encoded: Encoded) -> tuple[np.ndarray, np.ndarray]:
     out = model(input_ids=torch.from_numpy(encoded.input_ids), attention_mask=torch.from_numpy(encoded.attention_mask))
     return out.start_logits.numpy(), out.end_logits.numpy()
+
+
+def distilled_rows(teacher, tokenizer, retriever, english, originals: dict[str, str], depth: int) -> list[dict]:
+    """Cross-lingual distillation: the reading of an English question over each of its top
+    passages is taught by the teacher's reading of the Indonesian question it was written from,
+    on the same passage — soft start and end targets over `<s>` and the passage's tokens, so
+    every passage read teaches, the ones without the answer included."""
+    rows = []
+    for question in english:
+        original = originals.get(question.id.removesuffix("-en"))
+        if original is None:
+            continue
+        passages = [p.text for p in retriever.search(question.question, k=depth, mode="hybrid")]
+        taught = encode(tokenizer, original, passages, SETTINGS)
+        start_logits, end_logits = logits(teacher, taught)
+        for pair, passage in enumerate(passages):
+            student = encode(tokenizer, question.question, [passage], SETTINGS)
+            ours, theirs = np.flatnonzero(student.in_passage[0]), np.flatnonzero(taught.in_passage[pair])
+            shared = min(len(ours), len(theirs))  # the passage is cut after the longer question
+            soft = np.zeros((2, student.input_ids.shape[1]), dtype=np.float32)
+            for line, scores in enumerate((start_logits, end_logits)):
+                chosen = scores[pair][np.concatenate([[0], theirs[:shared]])]
+                soft[line, np.concatenate([[0], ours[:shared]])] = np.exp(chosen - chosen.max()) / np.exp(chosen - chosen.max()).sum()
+            rows.append({"ids": student.input_ids[0], "start": 0, "end": 0, "group": -1 - len(rows), "soft": soft})
+    return rows
 
 
 def read_all(model, tokenizer, retriever, questions, gloss: bool = False) -> list[tuple]:
@@ -277,6 +335,9 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=1, help="hard negatives per question (default 1)")
     parser.add_argument("--shared-norm", action="store_true",
                         help="also classify the answer among all of a question's passages at once")
+    parser.add_argument("--distil", action="store_true",
+                        help="also teach English questions over their top passages with the shipped reader's "
+                             "reading of the Indonesian questions they were written from")
     parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
     args = parser.parse_args()
     started = time.time()
@@ -307,6 +368,12 @@ def main() -> None:
         pairs = [Pair(switched.get(p.question, p.question), p.passage, p.answer, p.group) for p in pairs]
         print("code-switched, e.g.:", *[s for q, s in list(switched.items())[:40] if s != q][:3], sep="\n  ")
     rows = tensors(tokenizer, pairs)
+    if args.distil:
+        teacher = shipped_reader(encoder.spec.location)
+        originals = {q.id: q.question for q in load(FACQA / "questions-train.jsonl")}
+        english = load(ENGLISH_FACQA / "train.jsonl") + load(ENGLISH_FACQA / "train-extra.jsonl")
+        rows += distilled_rows(teacher, tokenizer, facqa, english, originals, PASSAGES)
+        del teacher
     print(f"{len(train_questions)} training questions -> {len(rows)} pairs "
           f"({sum(p.answer is not None for p in pairs)} positive); data ready in {time.time() - started:.0f} s", flush=True)
     results = {}
