@@ -38,7 +38,7 @@ from common import FACQA, REPO, default_encoder, glossed, retrievers
 from news_assistant.answer.read import AnswerSettings
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation.datasets import ENGLISH_FACQA
-from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span
+from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, merged_model, token_span
 from news_assistant.models.tokenizer import shared_tokenizer
 from news_assistant.text.sentences import split_sentences
 from news_assistant.text.translation import lexicon_entries, shipped_lexicon
@@ -189,13 +189,6 @@ def base_model(location: str):
 
     transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized" is the point
     return AutoModelForQuestionAnswering.from_pretrained(location)
-
-
-def shipped_reader(location: str):
-    """The committed delta on the backbone, in torch: the teacher of `--distil`."""
-    from peft import PeftModel
-
-    return PeftModel.from_pretrained(base_model(location), str(DELTA)).merge_and_unload().eval()
 
 
 def prepare(method: str, location: str):
@@ -369,7 +362,7 @@ def main() -> None:
         print("code-switched, e.g.:", *[s for q, s in list(switched.items())[:40] if s != q][:3], sep="\n  ")
     rows = tensors(tokenizer, pairs)
     if args.distil:
-        teacher = shipped_reader(encoder.spec.location)
+        teacher = merged_model(Path(encoder.spec.location))  # the shipped reader, in torch
         originals = {q.id: q.question for q in load(FACQA / "questions-train.jsonl")}
         english = load(ENGLISH_FACQA / "train.jsonl") + load(ENGLISH_FACQA / "train-extra.jsonl")
         rows += distilled_rows(teacher, tokenizer, facqa, english, originals, PASSAGES)

@@ -130,11 +130,10 @@ def _delta() -> Path:
     return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
 
 
-def merge_and_export(base: Path, folder: Path, deltas: Sequence[Path] = (), keep_fp32: tuple[str, ...] = ()) -> None:
+def merged_model(base: Path, deltas: Sequence[Path] = ()):
     """The encoder's backbone plus the committed delta (or `deltas`, each merged and then averaged
-    weight by weight: a model soup, Wortsman et al. 2022, measured by bench/eval_reader.py),
-    exported to int8 ONNX with its word embeddings memory-mapped (`export`): torch, transformers
-    and peft are needed here only. A `prepare` step."""
+    weight by weight: a model soup, Wortsman et al. 2022, measured by bench/eval_reader.py), as a
+    torch model: torch, transformers and peft are needed here only."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
@@ -148,6 +147,15 @@ def merge_and_export(base: Path, folder: Path, deltas: Sequence[Path] = (), keep
         states.append(model.state_dict())
     if len(states) > 1:
         model.load_state_dict({name: torch.stack([state[name] for state in states]).mean(0) for name in states[0]})
+    return model
+
+
+def merge_and_export(base: Path, folder: Path, deltas: Sequence[Path] = (), keep_fp32: tuple[str, ...] = ()) -> None:
+    """`merged_model`, exported to int8 ONNX with its word embeddings memory-mapped (`export`).
+    A `prepare` step."""
+    import torch
+
+    model = merged_model(base, deltas)
     ids = torch.ones((1, 16), dtype=torch.int64)  # one pair at a time: `Reader.read` never pads
     export_int8(model, model.get_input_embeddings(), {"input_ids": ids, "attention_mask": torch.ones_like(ids)},
                 ["start_logits", "end_logits"], folder / _ONNX, keep_fp32=keep_fp32)
