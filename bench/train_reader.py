@@ -213,8 +213,8 @@ def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_
         optimizer, lambda step: min(1.0, (step + 1) / (0.1 * steps)) * max(0.0, (steps - step) / steps))
     model.train()
     started, step, losses = time.time(), 0, []
+    soft = any("soft" in row for row in rows)
     while step < steps:
-        soft = any("soft" in row for row in rows)
         for ids, mask, start, end, groups, targets in batches(rows, batch_size, rng, shared_norm, soft):
             out = model(input_ids=ids, attention_mask=mask, start_positions=start, end_positions=end)
             loss = target_loss(out, mask, targets) if soft else out.loss
@@ -261,7 +261,8 @@ def distilled_rows(teacher, tokenizer, retriever, english, originals: dict[str, 
             soft = np.zeros((2, student.input_ids.shape[1]), dtype=np.float32)
             for line, scores in enumerate((start_logits, end_logits)):
                 chosen = scores[pair][np.concatenate([[0], theirs[:shared]])]
-                soft[line, np.concatenate([[0], ours[:shared]])] = np.exp(chosen - chosen.max()) / np.exp(chosen - chosen.max()).sum()
+                weights = np.exp(chosen - chosen.max())
+                soft[line, np.concatenate([[0], ours[:shared]])] = weights / weights.sum()
             rows.append({"ids": student.input_ids[0], "start": 0, "end": 0, "group": -1 - len(rows), "soft": soft})
     return rows
 
@@ -363,7 +364,7 @@ def main() -> None:
     rows = tensors(tokenizer, pairs)
     if args.distil:
         teacher = merged_model(Path(encoder.spec.location))  # the shipped reader, in torch
-        originals = {q.id: q.question for q in load(FACQA / "questions-train.jsonl")}
+        originals = {q.id: q.question for q in train_questions if q.lang == "id"}
         english = load(ENGLISH_FACQA / "train.jsonl") + load(ENGLISH_FACQA / "train-extra.jsonl")
         rows += distilled_rows(teacher, tokenizer, facqa, english, originals, PASSAGES)
         del teacher
