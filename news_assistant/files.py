@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,3 +51,20 @@ def temporary_folder(parent: Path) -> Iterator[Path]:
 
 def is_temporary(path: Path) -> bool:
     return path.name.startswith(TEMPORARY_PREFIX)
+
+
+@contextmanager
+def waiting_lock(path: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold an exclusive flock on `path`, calling `on_wait` once first if another process holds
+    it. The kernel releases a flock when its holder dies, so a killed holder never blocks anyone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock

@@ -1,5 +1,5 @@
 import pytest
-from helpers import BOILERPLATE, FACQA, KIBLAT, SEEDS
+from helpers import BOILERPLATE, FACQA, KIBLAT, SEEDS, needs_facqa
 
 from news_assistant.ingest.articles import make_article, read_jsonl, read_seed, scan_seeds
 from news_assistant.ingest.chunking import ChunkSettings, chunk_article, pack
@@ -20,9 +20,8 @@ def test_every_chunk_is_the_exact_slice_of_its_file(seed_articles):
             assert chunk.id == f"{article.id}#{number}"
 
 
+@needs_facqa
 def test_offsets_round_trip_on_facqa():
-    if not FACQA.exists():
-        pytest.skip("../shared/bench/facqa is not beside this checkout")
     for article in read_jsonl(FACQA / "passages.jsonl"):
         for chunk in chunk_article(article):
             assert article.text[chunk.start : chunk.end] == chunk.text

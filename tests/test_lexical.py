@@ -1,8 +1,7 @@
 import json
 
 import numpy as np
-import pytest
-from helpers import FACQA
+from helpers import FACQA, needs_facqa
 from rank_bm25 import BM25Okapi
 
 from news_assistant.index.lexical import LexicalIndex
@@ -27,9 +26,8 @@ def test_scores_equal_bm25okapi_with_negative_idf_and_repeated_terms():
     assert_same_scores(SMALL, [["raqqa"], ["isis", "isis", "400"], ["militan", "sipil"], ["tidakada"], []])
 
 
+@needs_facqa
 def test_scores_equal_bm25okapi_on_facqa():
-    if not FACQA.exists():
-        pytest.skip("../shared/bench/facqa is not beside this checkout")
     analyzer = Analyzer()
     with (FACQA / "passages.jsonl").open() as file:
         documents = [analyzer.terms(json.loads(line)["text"]) for line in file]

@@ -170,6 +170,23 @@ def test_indexing_and_asking_make_no_network_connection(seeds, tmp_path, model_c
     assert not log.exists(), log.read_text()
 
 
+def test_two_first_runs_at_once_on_an_empty_cache_both_answer(seeds, tmp_path):
+    """`assistant ask` twice at the same moment with nothing prepared: one prepares the encoder, its
+    int8 export and the reader while the other waits and says so; both answer."""
+    env = environment(NEWS_ASSISTANT_CACHE=str(tmp_path / "empty-cache"))
+    runs = [subprocess.Popen(command("ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds),
+                                     "--index", str(tmp_path / f"index-{n}")),
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in (1, 2)]
+    finished = [run.communicate(timeout=900) for run in runs]
+    for run, (out, err) in zip(runs, finished):
+        assert run.returncode == 0, err
+        assert "400" in json.loads(out)["answer"]["text"]
+    messages = " ".join(err for _, err in finished)
+    assert messages.count("Preparing the converted multilingual-e5-small") == 1
+    assert messages.count("Exporting an int8 ONNX copy of the embedding model") == 1
+    assert "Waiting for another process to finish preparing" in messages
+
+
 def chat_in_a_terminal(seeds: Path, index: Path) -> tuple[subprocess.Popen, int]:
     """The chat in a real pseudo-terminal of 100×30, as a person starts it: (process, terminal fd)."""
     import fcntl

@@ -3,12 +3,13 @@
 import hashlib
 import json
 import os
+import threading
+import time
 
 import pytest
 
 from news_assistant.errors import AssistantError
-from news_assistant.models import prepare
-from news_assistant.models.provision import CHECKSUMS, provide
+from news_assistant.models.provision import CHECKSUMS, prepare_step, provide
 
 MODEL = b"\x08\x08\x12\rfake onnx model bytes"
 
@@ -83,7 +84,26 @@ def test_a_missing_file_is_reported(tmp_path):
 
 def test_a_preparation_step_that_fails_in_its_own_process_is_one_line(tmp_path):
     with pytest.raises(AssistantError) as raised:
-        prepare.run("convert", tmp_path / "no" / "such" / "folder")
+        prepare_step("convert", tmp_path / "no" / "such" / "folder")
     message = str(raised.value)
     assert message.startswith("preparing the models failed at `convert`: ") and "\n" not in message
     assert "No such file or directory" in message
+
+
+def test_two_preparations_at_once_build_once_and_the_second_waits_and_says_so(tmp_path):
+    builds, messages = [], []
+
+    def slow_build(folder):
+        builds.append(folder)
+        time.sleep(0.5)
+        build(folder)
+
+    first = threading.Thread(target=provide, args=(tmp_path / "model", slow_build, "test model", messages.append))
+    first.start()
+    while not builds:
+        time.sleep(0.01)
+    second = provide(tmp_path / "model", slow_build, "test model", messages.append)
+    first.join()
+    assert len(builds) == 1
+    assert (second / "model.onnx").read_bytes() == MODEL
+    assert "Waiting for another process to finish preparing the test model" in " ".join(messages)

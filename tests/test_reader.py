@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import REPO, SEEDS
+from helpers import REPO, SEEDS, needs_facqa
 
 from news_assistant.ingest.articles import read_seed, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
@@ -76,6 +76,7 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
         assert ours.passage == theirs.passage and ours.start < theirs.end and theirs.start < ours.end
 
 
+@needs_facqa
 def test_a_smoke_run_of_training_writes_a_delta(tmp_path):
     delta = tmp_path / "delta"
     result = subprocess.run(

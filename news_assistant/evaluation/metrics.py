@@ -148,6 +148,22 @@ def generated_metrics(result: Result) -> dict[str, float]:
             "gen valid": float(generated is not None and not generated.dropped_citations)}
 
 
+def span_correct(span: str, answers: Sequence[str]) -> bool:
+    """The highlighted words hold an answer string, or are part of one ("400" of "400 anggota")."""
+    ours = _normalized(span)
+    return bool(ours) and any((theirs := _normalized(answer)) and (theirs in ours or ours in theirs) for answer in answers)
+
+
+def answer_metrics(answer: Answer, answers: Sequence[str]) -> dict[str, float]:
+    """What the user sees of an answerable question's answer: the highlighted span right (the
+    headline figure), the shown sentence holding an answer, or a refusal to answer."""
+    shown = not answer.abstained and answer.text is not None
+    span = answer.text[answer.highlight[0]:answer.highlight[1]] if shown and answer.highlight else ""
+    return {"span acc": float(shown and span_correct(span, answers)),
+            "sent acc": float(shown and contains_answer(answer.text, answers)),
+            "false abst": float(answer.abstained)}
+
+
 def answer_hit(texts: Sequence[str], answers: Sequence[str], k: int) -> float:
     return float(any(contains_answer(text, answers) for text in texts[:k]))
 
@@ -163,8 +179,7 @@ def question_metrics(result: Result) -> dict[str, float]:
     if question.answers:
         metrics.update({f"hit@{k}": answer_hit(texts, question.answers, k) for k in HIT_KS})
         if result.answer is not None:
-            written = result.answer.text or ""
-            metrics["answer acc"] = float(not result.answer.abstained and contains_answer(written, question.answers))
+            metrics.update(answer_metrics(result.answer, question.answers))
         if result.written is not None:
             metrics.update(generated_metrics(result))
     return metrics
@@ -177,7 +192,7 @@ def abstain_metrics(results: Sequence[Result]) -> dict[str, float]:
     expected = [r for r in answered if r.question.expect == "abstain"]
     correct = [r for r in abstained if r.question.expect == "abstain"]
     metrics = {}
-    if abstained:
+    if abstained and expected:
         metrics["abstain P"] = len(correct) / len(abstained)
     if expected:
         metrics["abstain R"] = len(correct) / len(expected)
@@ -206,16 +221,29 @@ def summarize(results: Sequence[Result]) -> dict[str, dict[str, float]]:
     return summary
 
 
-def failures(results: Sequence[Result]) -> list[Result]:
-    """Answerable questions whose first passage is not from a source or holds no answer in the top 5."""
-    failed = []
-    for result in results:
-        if result.question.expect != "answer":
-            continue
-        metrics = question_metrics(result)
-        if metrics["R@1"] < 1 or metrics.get("hit@5", 1.0) < 1:
-            failed.append(result)
-    return failed
+def failure(result: Result) -> str | None:
+    """What went wrong with one question, as the user would see it; None when nothing did."""
+    answer = result.answer
+    if result.question.expect == "abstain":
+        return "answered; the archive does not say" if answer is not None and not answer.abstained else None
+    metrics = question_metrics(result)
+    if answer is not None and metrics.get("span acc"):
+        return None
+    found = []
+    if answer is not None:
+        found.append("abstained" if answer.abstained else
+                     "wrong span in the right sentence" if metrics.get("sent acc") else "wrong answer")
+    if metrics["R@1"] < 1:
+        found.append(f"source at rank {round(1 / metrics['MRR@10'])}" if metrics["MRR@10"] else "source not in the top 10")
+    if metrics.get("hit@5", 1.0) < 1:
+        found.append("no answer in the top 5")
+    return "; ".join(found) or None
+
+
+def failures(results: Sequence[Result]) -> list[tuple[Result, str]]:
+    """Every question the user would find wrong (retrieval, a wrong answer, a wrong refusal or
+    none), with what went wrong."""
+    return [(result, why) for result in results if (why := failure(result))]
 
 
 def run(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from news_assistant.errors import AssistantError
+from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import is_temporary, sha256_file, temporary_folder
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.vectors import VectorIndex
@@ -78,6 +78,8 @@ class LocalEngine:
     """The `local` engine: generations of files in one folder (this module)."""
 
     def __init__(self, root: Path):
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"index path {root.resolve()} is a file, not a folder; give --index a folder")
         self.root = root
 
     @property

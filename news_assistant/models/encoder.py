@@ -23,11 +23,10 @@ import numpy as np
 
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file, temporary_folder
-from news_assistant.models import prepare
 from news_assistant.models.e5convert import CONVERTER_VERSION
 from news_assistant.models.export import EMBEDDINGS, export_int8
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder, supports
-from news_assistant.models.provision import CHECKSUMS, provide, record_checksums
+from news_assistant.models.provision import CHECKSUMS, prepare_step, preparing, provide, record_checksums
 from news_assistant.progress import Notify, quiet
 
 # Nothing is ever downloaded at run time; set before any Hugging Face library is imported.
@@ -85,7 +84,7 @@ def default_model_target(cache: Path) -> Path:
 
 def default_model_folder(cache: Path, notify: Notify = quiet, full_check: bool = False) -> Path:
     """The converted default model, converting it on first use (see `provision.provide`)."""
-    return provide(default_model_target(cache), lambda folder: prepare.run("convert", folder),
+    return provide(default_model_target(cache), lambda folder: prepare_step("convert", folder),
                    "converted multilingual-e5-small", notify, full_check)
 
 
@@ -119,10 +118,15 @@ INT8_ONNX = "onnx/model_int8.onnx"  # its word embeddings in onnx/{EMBEDDINGS}, 
 
 
 def _export_int8(location: Path, notify: Notify) -> None:
+    """The int8 export, made once under the folder's preparation lock: two first runs at once
+    export once, and neither reads the other's files half written."""
     if not os.access(location, os.W_OK):
         raise AssistantError(f"cannot write the int8 model into {location}; use --backend torch")
-    notify("Exporting an int8 ONNX copy of the embedding model (first run only, about half a minute).")
-    prepare.run("export-encoder", location)
+    with preparing(location, "embedding model", notify):
+        if (location / INT8_ONNX).is_file():
+            return
+        notify("Exporting an int8 ONNX copy of the embedding model (first run only, about half a minute).")
+        prepare_step("export-encoder", location)
 
 
 def export_encoder(location: Path) -> None:

@@ -10,7 +10,6 @@ of it back when it ends, so preparation peaks at its largest step (eval/README.m
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,15 +26,6 @@ def _steps() -> dict:
         "export-encoder": export_encoder,
         "export-reader": merge_and_export,
     }
-
-
-def run(step: str, *paths: Path) -> None:
-    """Run one step in a fresh process and wait for it; its failure is ours, in one line."""
-    argv = [sys.executable, "-m", "news_assistant.models.prepare", step, *map(str, paths)]
-    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        raise AssistantError(f"preparing the models failed at `{step}`: {lines[-1] if lines else f'exit {done.returncode}'}")
 
 
 def main(argv: list[str]) -> int:

@@ -10,15 +10,18 @@ took longer than answering), and names the command that repairs a changed copy.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 from news_assistant.errors import AssistantError
-from news_assistant.files import is_temporary, sha256_file, temporary_folder
+from news_assistant.files import cache_root, is_temporary, sha256_file, temporary_folder, waiting_lock
 from news_assistant.progress import Notify
 
 CHECKSUMS = "checksums.json"
@@ -102,29 +105,61 @@ def changed_file(folder: Path) -> str | None:
     return None
 
 
+def _ready(target: Path, what: str, full_check: bool, changed_is_error: bool) -> bool:
+    """Whether an intact copy of `target` is there; a copy changed since it was made is an error
+    (when loading) or to be made again (`full_check`)."""
+    if not target.exists():
+        return False
+    changed = changed_file(target)
+    if changed and not full_check:
+        if changed_is_error:
+            raise AssistantError(f"the {what} in {target} has changed since it was prepared ({changed}); {REPAIR}")
+        return False
+    if (changed is None and (not full_check or target in _verified)) or intact(target):
+        _verified.add(target)
+        return True
+    return False
+
+
+@contextmanager
+def preparing(folder: Path, what: str, notify: Notify):
+    """One process at a time prepares (or adds to) a model folder; another waits and says so,
+    then finds the finished files. The lock lives in the cache, beside no model's own files."""
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    with waiting_lock(cache_root() / "locks" / f"{folder.name}-{name}.lock",
+                      lambda: notify(f"Waiting for another process to finish preparing the {what}…")):
+        yield
+
+
 def provide(target: Path, build: Callable[[Path], None], what: str, notify: Notify, full_check: bool = False) -> Path:
     """`target`, made with `build(folder)` unless an intact copy is there already. Loading checks
-    stamps only; `full_check` (preparing, indexing) hashes every file and remakes a damaged copy."""
-    if target.exists():
-        changed = changed_file(target)
-        if changed and not full_check:
-            raise AssistantError(f"the {what} in {target} has changed since it was prepared ({changed}); {REPAIR}")
-        if (changed is None and (not full_check or target in _verified)) or intact(target):
-            _verified.add(target)
+    stamps only; `full_check` (preparing, indexing) hashes every file and remakes a damaged copy.
+    The common case, a finished copy, takes no lock; making or repairing one does."""
+    if _ready(target, what, full_check, changed_is_error=False):
+        return target
+    with preparing(target, what, notify):
+        if _ready(target, what, full_check, changed_is_error=True):  # another process made it meanwhile
             return target
-        notify(f"The {what} in {target} fails its checksum; making it again.")
-        shutil.rmtree(target)
-    notify(f"Preparing the {what} in {target} (first run only).")
-    with temporary_folder(target.parent) as folder:
-        build(folder)
-        record_checksums(folder)
-        try:
+        if target.exists():
+            notify(f"The {what} in {target} fails its checksum; making it again.")
+            shutil.rmtree(target)
+        notify(f"Preparing the {what} in {target} (first run only).")
+        with temporary_folder(target.parent) as folder:
+            build(folder)
+            record_checksums(folder)
             folder.rename(target)
-        except OSError:
-            if not target.is_dir():
-                raise  # otherwise another process finished first
     _verified.add(target)
     return target
+
+
+def prepare_step(step: str, *paths: Path) -> None:
+    """Run one preparation step (`models.prepare`) in a fresh process and wait for it; its
+    failure is ours, in one line."""
+    argv = [sys.executable, "-m", "news_assistant.models.prepare", step, *map(str, paths)]
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        raise AssistantError(f"preparing the models failed at `{step}`: {lines[-1] if lines else f'exit {done.returncode}'}")
 
 
 def onnx_session(path: Path, what: str, spin: bool = True):

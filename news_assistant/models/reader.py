@@ -25,9 +25,8 @@ import numpy as np
 
 from news_assistant.errors import AssistantError
 from news_assistant.files import sha256_file
-from news_assistant.models import prepare
 from news_assistant.models.export import export_int8
-from news_assistant.models.provision import onnx_session, provide
+from news_assistant.models.provision import onnx_session, prepare_step, provide
 from news_assistant.models.tokenizer import shared_tokenizer
 from news_assistant.progress import Notify, quiet
 
@@ -170,7 +169,7 @@ def reader_folder(base: Path, notify: Notify = quiet, full_check: bool = False) 
         raise AssistantError(f"the reader's trained delta is missing from {delta}; reinstall news-assistant")
     digest = hashlib.sha256("".join(sha256_file(delta / name) for name in DELTA_FILES).encode()).hexdigest()[:12]
     target = base.parent / f"reader-{base.name}-{digest}-{READER_FORMAT}"
-    return provide(target, lambda folder: prepare.run("export-reader", base, folder), "answer reader (int8 ONNX)",
+    return provide(target, lambda folder: prepare_step("export-reader", base, folder), "answer reader (int8 ONNX)",
                    notify, full_check)
 
 
