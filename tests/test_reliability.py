@@ -243,7 +243,7 @@ def test_a_damaged_index_file_is_detected_and_rebuilt_on_request(built, capsys, 
     code, _, err = ask(capsys, seeds, index_folder, CANONICAL_QUESTION)
     line = one_error(err)
     assert code == 1 and line.startswith(f"error: the index in {index_folder} is damaged (")
-    assert line.endswith("run `assistant index --rebuild`")
+    assert line.endswith(f"run `assistant index --rebuild --seeds {seeds} --index {index_folder}`")  # the archive named
     code, out, _ = index(capsys, seeds, index_folder, "--rebuild")
     assert code == 0 and out.startswith(SEEDS_TOTAL)
     code, out, _ = ask(capsys, seeds, index_folder, CANONICAL_QUESTION)
@@ -272,7 +272,8 @@ def test_an_index_from_a_newer_version_asks_for_an_upgrade_or_a_rebuild(built, c
     code, _, err = ask(capsys, seeds, index_folder, CANONICAL_QUESTION)
     assert code == 1 and one_error(err) == (
         f"error: the index in {index_folder} has format {store.FORMAT_VERSION + 1}, newer than this version of "
-        f"assistant reads ({store.FORMAT_VERSION}); upgrade assistant, or run `assistant index --rebuild`"
+        f"assistant reads ({store.FORMAT_VERSION}); upgrade assistant, or run "
+        f"`assistant index --rebuild --seeds {seeds} --index {index_folder}`"
     )
 
 

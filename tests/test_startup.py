@@ -86,7 +86,7 @@ def test_a_damaged_reader_file_is_reported_with_the_repair_command(own_cache, de
     reader.write_bytes(b"\x08" + b"\0" * (reader.stat().st_size - 1))
     code, out, err = run(capsys, "ask", CANONICAL_QUESTION, "--seeds", str(SEEDS), "--index", str(dense_index))
     assert code != 0 and out == ""
-    assert "answer reader" in err and "(model.onnx)" in err and "run `assistant index` to check and repair it" in err
+    assert "answer reader" in err and "(model.onnx)" in err and f"run `assistant index --seeds {SEEDS} --index {dense_index}` to check and repair it" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -98,7 +98,7 @@ def test_a_damaged_tokenizer_is_one_line_from_the_assistant_command(own_cache, d
     result = subprocess.run([sys.executable, "-m", "news_assistant", "ask", CANONICAL_QUESTION, "--seeds", str(SEEDS),
                              "--index", str(dense_index)], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert result.returncode == 1 and result.stdout == ""
-    assert "tokenizer" in result.stderr and "(pieces.model)" in result.stderr and "run `assistant index`" in result.stderr
+    assert "tokenizer" in result.stderr and "(pieces.model)" in result.stderr and "run `assistant index --seeds" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
