@@ -1,165 +1,175 @@
-"""The learned reader against the previous answer layer (hand rules), on every question set.
+"""The answer layer, measured on every question set: span accuracy (the headline), sentence
+accuracy, abstain recall and precision, false abstains, and how well the decision's probability
+tells answerable from unanswerable questions (AUC).
 
-Tuning sets: FacQA valid (Indonesian), our English versions of FacQA valid questions, the seed
-questions (eval/questions.jsonl, with its off-topic ones). FacQA test is reported, never tuned
-on: `--test` adds it, after the settings are chosen.
+Every set of bench/answer_sets.py is read once by the reader (hybrid top 5; an answer-removed
+question's source passage taken out of its archive) and cached per reader, then answered through
+the product's own `from_spans`. `report` sets (FacQA test, our sets' test halves) are printed last
+and never choose anything.
 
-    python bench/eval_reader.py              # figures, the margin calibration and N
-    python bench/eval_reader.py --test       # + FacQA test (reporting only)
-    python bench/eval_reader.py --delta /tmp/delta --keep-fp32 /qa_outputs /bert/encoder/layer.11/
-                                             # another delta (train_reader.py --out), or another export
-    python bench/eval_reader.py --delta news_assistant/models/reader_delta /tmp/delta
-                                             # several deltas averaged (a model soup)
+    python bench/eval_reader.py                 # the shipped reader and decision
+    python bench/eval_reader.py --delta DIR     # another trained reader (train_reader.py --out)
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import dataclasses
+import hashlib
+import json
+import pickle
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
-import rules_answer
-from common import FACQA, REPO, default_encoder, glossed, retrievers
+from answer_sets import QuestionSet, all_sets
+from common import default_encoder
 
-from news_assistant.answer.read import AnswerSettings, best_span, from_span, from_spans, outside_archive
+from news_assistant.answer.decide import Decision, features, shipped_decision
+from news_assistant.answer.read import AnswerSettings, from_spans
 from news_assistant.evaluation import metrics as evaluate
-from news_assistant.models.reader import Reader, merge_and_export, reader_folder
+from news_assistant.files import cache_root
+from news_assistant.index.build import index_corpus
+from news_assistant.models.reader import DELTA_FILES, Reader, merge_and_export, reader_folder
+from news_assistant.search.retrieve import Retriever
 
-DEPTH = 10
+PASSAGES = AnswerSettings().passages
+READS_VERSION = 4  # changes when what a read holds, or how spans are read, changes
+ROLES = {"fit": "fitting sets (the decision's)", "tune": "validation sets (tuning)",
+         "report": "reporting sets (never tuned on)"}
 
 
-def collect(retriever, questions, reader: Reader, passages: int, gloss: bool = False) -> list[dict]:
-    """Per question: the hybrid top 10, the reader's spans over the top `passages` (read once, for
-    every setting compared), the rules' answer. `gloss`: English questions are read glossed."""
+@dataclasses.dataclass
+class Row:
+    question: evaluate.Question
+    query: object
+    passages: list
+    spans: list
+
+
+def retriever_for(corpus: Path, encoder, opened: dict) -> Retriever:
+    if corpus not in opened:
+        root, _ = index_corpus(corpus, cache_root(), encoder=encoder)
+        opened[corpus] = Retriever.open(root, encoder)
+    return opened[corpus]
+
+
+def read_set(question_set: QuestionSet, retriever: Retriever, reader: Reader) -> list[Row]:
     rows = []
-    for question in questions:
+    for question in question_set.questions:
         query = retriever.analyse(question.question)
-        found = retriever.search(query, k=DEPTH, mode="hybrid")
-        asked = glossed(query.text, retriever.analyzer) if gloss and query.language == "en" else query.text
-        spans = reader.read(asked, [p.text for p in found[:passages]])
-        rows.append({"question": question, "query": query, "passages": found, "spans": spans,
-                     "rules": rules_answer.answer(retriever, query, found)})
+        removed = question_set.removed.get(question.id, frozenset())
+        found = [p for p in retriever.search(query, k=PASSAGES + 5 * bool(removed), mode="hybrid") if p.doc_id not in removed]
+        top = [dataclasses.replace(p, rank=rank) for rank, p in enumerate(found[:PASSAGES], start=1)]
+        spans = reader.read(query.text, [p.text for p in top]) if top and query.supported else []
+        rows.append(Row(question, dataclasses.replace(query, embed=None), top, spans))
     return rows
 
 
-def reader_answer(row: dict, settings: AnswerSettings):
-    """What `answer.read.answer` says, from the spans already read."""
-    return from_spans(row["query"], row["passages"][: settings.passages], row["spans"][: settings.passages], settings)
+def cached_reads(question_set: QuestionSet, reader_id: str, encoder, reader, opened: dict) -> list[Row]:
+    key = hashlib.sha256(json.dumps([READS_VERSION, reader_id, question_set.name, str(question_set.corpus), PASSAGES,
+                                     [q.id for q in question_set.questions], sorted(question_set.removed)]).encode())
+    path = cache_root() / "bench" / f"reads-{key.hexdigest()[:20]}.pkl"
+    if path.is_file():
+        return pickle.loads(path.read_bytes())
+    started = time.time()
+    rows = read_set(question_set, retriever_for(question_set.corpus, encoder, opened), reader)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(rows))
+    print(f"  read {question_set.name}: {len(rows)} questions in {time.time() - started:.0f} s", flush=True)
+    return rows
 
 
-def reranked(row: dict, passages: int) -> list[str]:
-    """Doc ids of the passages with the top `passages` reordered by the reader's margin."""
-    head = sorted(range(min(passages, len(row["spans"]))), key=lambda i: -row["spans"][i].margin)
-    order = head + list(range(len(head), len(row["passages"])))
-    return [row["passages"][i].doc_id for i in order]
+def candidates(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, right, question number) of every candidate."""
+    blocks, labels, owners = [], [], []
+    for number, row in enumerate(rows):
+        if not row.spans:
+            continue
+        blocks.append(features(row.query, row.passages, row.spans))
+        for span in row.spans:
+            text = row.passages[span.passage].text[span.start:span.end]
+            labels.append(row.question.expect == "answer" and evaluate.span_correct(text, row.question.answers))
+            owners.append(number)
+    return np.vstack(blocks), np.array(labels, dtype=bool), np.array(owners)
 
 
-def score(rows: list[dict], answers) -> dict[str, float]:
-    """answer acc, span EM/F1, false abstains, abstain P/R over one method's answers."""
-    answerable = [(row, a) for row, a in zip(rows, answers) if row["question"].expect == "answer"]
-    off_topic = [(row, a) for row, a in zip(rows, answers) if row["question"].expect == "abstain"]
-    figures = {}
-    if answerable:
-        shown = [(a.text or "") for _, a in answerable]
-        spans = [a.text[a.highlight[0]:a.highlight[1]] if a.text and a.highlight else "" for _, a in answerable]
-        golds = [row["question"].answers for row, _ in answerable]
-        figures["answer acc"] = np.mean([evaluate.contains_answer(t, g) for t, g in zip(shown, golds)])
-        figures["EM"] = np.mean([evaluate.span_exact(s, g) for s, g in zip(spans, golds)])
-        figures["F1"] = np.mean([evaluate.span_f1(s, g) for s, g in zip(spans, golds)])
-        figures["false abstain"] = np.mean([a.abstained for _, a in answerable])
-    abstained = [(row, a) for row, a in zip(rows, answers) if a.abstained]
-    if off_topic:
-        figures["abstain R"] = np.mean([a.abstained for _, a in off_topic])
-    if abstained and off_topic:
-        figures["abstain P"] = np.mean([row["question"].expect == "abstain" for row, _ in abstained])
+def best_probabilities(decision: Decision, rows: list[Row]) -> np.ndarray:
+    return np.array([decision.probabilities(decision.candidate_features(r.query, r.passages, r.spans)).max() if r.spans else 0.0
+                     for r in rows])
+
+
+def score(rows: list[Row], decision: Decision) -> dict[str, float]:
+    settings = AnswerSettings(PASSAGES, decision)
+    answers = [from_spans(row.query, row.passages, row.spans, settings) for row in rows]
+    answerable = [evaluate.answer_metrics(a, r.question.answers) for r, a in zip(rows, answers) if r.question.expect == "answer"]
+    figures = {"n": len(rows)}
+    for name in ("span acc", "sent acc", "false abst"):
+        if answerable:
+            figures[name] = float(np.mean([m[name] for m in answerable]))
+    expected = [a.abstained for r, a in zip(rows, answers) if r.question.expect == "abstain"]
+    if expected:
+        figures["abstain R"] = float(np.mean(expected))
+        abstained = [r.question.expect == "abstain" for r, a in zip(rows, answers) if a.abstained]
+        figures["abstain P"] = float(np.mean(abstained)) if abstained else 0.0
     return figures
 
 
-def mrr(rows: list[dict], doc_ids) -> float:
-    answerable = [(row, ids) for row, ids in zip(rows, doc_ids) if row["question"].expect == "answer"]
-    return float(np.mean([evaluate.reciprocal_rank(ids, row["question"].sources) for row, ids in answerable]))
+def auc(rows: list[Row], decision: Decision) -> float | None:
+    """How well the best candidate's probability tells answerable from unanswerable questions."""
+    p = best_probabilities(decision, rows)
+    positive = np.array([r.question.expect == "answer" for r in rows])
+    if positive.all() or not positive.any():
+        return None
+    ranks = p.argsort().argsort() + 1.0
+    return float((ranks[positive].sum() - positive.sum() * (positive.sum() + 1) / 2) / (positive.sum() * (~positive).sum()))
 
 
-def report(name: str, rows: list[dict], settings: AnswerSettings) -> None:
-    print(f"\n{name} ({len(rows)} questions)")
-    methods = {"rules (previous)": [row["rules"] for row in rows],
-               "reader": [reader_answer(row, settings) for row in rows]}
-    for method, answers in methods.items():
-        print(f"  {method:17s} " + "  ".join(f"{k} {v:.3f}" for k, v in score(rows, answers).items()))
-    plain = mrr(rows, [[p.doc_id for p in row["passages"]] for row in rows])
-    print(f"  MRR@10 {plain:.3f}, reranked by the reader {mrr(rows, [reranked(row, settings.passages) for row in rows]):.3f}")
-
-
-def calibrate(sets: dict[str, list[dict]], settings: AnswerSettings) -> None:
-    """Where the reader decides abstaining (a foreign question naming nothing): the margins of the
-    chosen spans of answerable tuning questions against those of the off-topic ones."""
-    margins: dict[str, list[float]] = {"answer": [], "abstain": []}
+def print_table(title: str, sets: dict[str, list[Row]], decision: Decision) -> None:
+    print(f"\n{title}")
+    print(f"  {'set':42s} {'n':>5s} {'span':>6s} {'sent':>6s} {'f.abst':>6s} {'abst R':>6s} {'abst P':>6s} {'AUC':>5s}")
     for name, rows in sets.items():
-        for row in rows if "test" not in name else ():
-            if outside_archive(row["query"], settings) is None:
-                best = best_span(row["spans"][: settings.passages], row["passages"][: settings.passages], settings)
-                margins[row["question"].expect].append(round(best.margin, 2))
-    print(f"\nreader margins where it decides abstaining: answerable {sorted(margins['answer'])[:5]} (lowest), "
-          f"off-topic {sorted(margins['abstain'])}; min_margin {settings.min_margin}")
+        f = score(rows, decision)
+        area = auc(rows, decision)
+        cells = [f"{f[k]:6.3f}" if k in f else "     —" for k in ("span acc", "sent acc", "false abst", "abstain R", "abstain P")]
+        print(f"  {name:42s} {f['n']:5d} {' '.join(cells)} {area:5.2f}" if area is not None else
+              f"  {name:42s} {f['n']:5d} {' '.join(cells)}     —")
 
 
-def grid(sets: dict[str, list[dict]]) -> None:
-    """Answer accuracy (no abstaining) by passages read and the rank penalty."""
-    print("\nanswer acc by passages read and rank penalty (tuning sets; no abstaining):")
-    def chosen(row: dict, settings: AnswerSettings):
-        top = row["passages"][: settings.passages]
-        best = best_span(row["spans"][: settings.passages], top, settings)
-        return from_span(row["query"], top[best.passage], best)
+def reads(delta: Path | None) -> dict[str, tuple[QuestionSet, list[Row]]]:
+    """{set name: (the set, its rows)} for every set, read by the shipped reader or by `delta`."""
+    encoder = default_encoder()
+    base = Path(encoder.spec.location)
+    with tempfile.TemporaryDirectory(prefix="reader-") as scratch:
+        if delta:
+            merge_and_export(base, Path(scratch), delta)
+            reader = Reader(Path(scratch))
+            reader_id = hashlib.sha256(b"".join((delta / name).read_bytes() for name in DELTA_FILES)).hexdigest()
+        else:
+            folder = reader_folder(base, print)
+            reader, reader_id = Reader(folder), folder.name
+        opened: dict = {}
+        return {s.name: (s, cached_reads(s, reader_id, encoder, reader, opened)) for s in all_sets()}
 
-    found = []
-    for passages, penalty in itertools.product((1, 3, 5, 8), (0, 0.5, 1, 2, 3, 5)):
-        settings = AnswerSettings(passages, penalty)
-        figures = []
-        for name, rows in sets.items():
-            answerable = [row for row in rows if row["question"].expect == "answer"]
-            if "test" not in name:
-                figures.append(score(answerable, [chosen(row, settings) for row in answerable])["answer acc"])
-        found.append((sum(figures), passages, penalty, figures))
-    for _, passages, penalty, figures in sorted(found, reverse=True)[:8]:
-        print(f"  N={passages} penalty={penalty}: " + ", ".join(f"{v:.3f}" for v in figures))
+
+def by_role(sets: dict[str, tuple[QuestionSet, list[Row]]]) -> dict[str, dict[str, list[Row]]]:
+    return {role: {name: rows for name, (found, rows) in sets.items() if found.role == role} for role in ROLES}
+
+
+def print_all(sets: dict[str, tuple[QuestionSet, list[Row]]], decision: Decision) -> None:
+    for role, title in ROLES.items():
+        print_table(title, by_role(sets)[role], decision)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--test", action="store_true", help="also report FacQA test (never tune on it)")
-    parser.add_argument("--gloss", action="store_true", help="read English questions glossed (train_reader.py --gloss)")
-    parser.add_argument("--delta", type=Path, nargs="+", default=(),
-                        help="measure this trained delta instead of the shipped one (several: their average)")
-    parser.add_argument("--keep-fp32", nargs="+", default=(), metavar="PREFIX",
-                        help="export with the MatMuls whose node names start so left in fp32 (/ for all)")
+    parser.add_argument("--delta", type=Path, help="a trained delta to measure instead of the shipped one")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="reader-") as scratch:
-        measure(args, Path(scratch))
+    started = time.time()
+    print_all(reads(args.delta), shipped_decision())
+    print(f"wall time {time.time() - started:.0f} s")
 
-
-def measure(args, scratch: Path) -> None:
-    encoder = default_encoder()
-    facqa, seeds = retrievers(encoder)
-    base = Path(encoder.spec.location)
-    if args.delta or args.keep_fp32:
-        merge_and_export(base, scratch, args.delta, tuple(args.keep_fp32))
-        print(f"exported {[str(delta) for delta in args.delta] or 'the shipped delta'}, "
-              f"keeping {list(args.keep_fp32)} fp32", flush=True)
-    reader = Reader(scratch if args.delta or args.keep_fp32 else reader_folder(base, print))
-    files = {"FacQA valid (id)": (facqa, FACQA / "questions-valid.jsonl"),
-             "FacQA valid (en)": (facqa, REPO / "eval" / "facqa-en" / "valid.jsonl"),
-             "seeds (eval/questions.jsonl)": (seeds, REPO / "eval" / "questions.jsonl")}
-    if args.test:
-        files["FacQA test (id, reporting only)"] = (facqa, FACQA / "questions-test.jsonl")
-    sets = {name: collect(retriever, evaluate.load_questions(path), reader, 8, args.gloss)
-            for name, (retriever, path) in files.items()}
-    settings = AnswerSettings()
-    for name, rows in sets.items():
-        report(name, rows, settings)
-    calibrate(sets, settings)
-    grid(sets)
 
 if __name__ == "__main__":
     main()

@@ -1,13 +1,19 @@
 """Train the extractive reader: e5-small with a LoRA delta (and, to compare, fully fine-tuned).
 
 Data: FacQA train (Indonesian) and our English versions of 230 of its questions
-(`eval/facqa-en/train.jsonl`). For each question the retriever's hybrid top passages are read:
+(`eval/facqa-en/train.jsonl`), every fifth question left out (bench/answer_sets.py keeps them
+for fitting the answer decision). For each question the retriever's hybrid top passages are read:
 the best-ranked one holding an answer string is the positive (its first occurrence is the span),
-the best-ranked one holding none is a hard negative (label: `<s>`, "no answer here"). Selection
-uses FacQA valid and `eval/facqa-en/valid.jsonl` only; FacQA test is never read here.
+the best-ranked one holding none is a hard negative (label: `<s>`, "no answer here").
+`--unanswerable N` adds what the reader must learn to refuse: N top passages of each question
+whose answer passage is taken out of the archive, and SQuAD-id's training articles (answerable
+questions with their passage; unanswerable ones, written to look answerable, with the passage
+holding their plausible wrong answer). Selection uses FacQA valid and
+`eval/facqa-en/valid.jsonl` only; FacQA test is never read here.
 
     python bench/train_reader.py                 # LoRA and full fine-tuning, compare, save the delta
-    python bench/train_reader.py --methods lora  # the shipped delta only
+    python bench/train_reader.py --methods lora  # LoRA only
+    python bench/train_reader.py --methods lora --unanswerable 2   # the shipped delta (see eval/README.md)
     python bench/train_reader.py --max-steps 5   # a smoke run
     python bench/train_reader.py --methods lora --extra-english --out /tmp/delta   # with 270 more English
                                                  # questions (train-extra.jsonl; measured, not shipped)
@@ -33,13 +39,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from answer_sets import SQUAD, answer_removed, holdout, squad_paragraph, squad_questions
 from common import FACQA, REPO, default_encoder, glossed, retrievers
 
 from news_assistant.answer.read import AnswerSettings
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation.datasets import ENGLISH_FACQA
+from news_assistant.files import cache_root
+from news_assistant.index.build import index_corpus
 from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, merged_model, token_span
 from news_assistant.models.tokenizer import shared_tokenizer
+from news_assistant.search.retrieve import Retriever
 from news_assistant.text.sentences import split_sentences
 from news_assistant.text.translation import lexicon_entries, shipped_lexicon
 
@@ -83,6 +93,40 @@ def training_pairs(retriever, questions, depth: int, negatives: int = 1) -> list
     return pairs
 
 
+def removed_pairs(retriever, questions, per_question: int, first_group: int) -> list[Pair]:
+    """Negatives that look like answers: the top passages of a question whose answer passage is
+    taken out of the archive (its answer string is in no other passage), as the reader meets
+    them when the archive does not say."""
+    twins, removed = answer_removed(questions, FACQA / "passages.jsonl")
+    pairs = []
+    for group, twin in enumerate(twins, start=first_group):
+        found = [p for p in retriever.search(twin.question, k=PASSAGES + 3, mode="hybrid") if p.doc_id not in removed[twin.id]]
+        pairs += [Pair(twin.question, p.text, None, group) for p in found[:per_question]]
+    return pairs
+
+
+def squad_pairs(encoder, questions, first_group: int) -> list[Pair]:
+    """SQuAD-id's training articles, chunked as the archive would be: an answerable question with
+    the passage holding its answer; an unanswerable one (written to look answerable) with the
+    passage holding the plausible wrong answer its writers named, labelled "no answer here"."""
+    root, _ = index_corpus(SQUAD / "passages.jsonl", cache_root(), encoder=encoder)
+    chunks: dict[str, list] = {}
+    for chunk in Retriever.open(root, encoder).index.chunks:
+        chunks.setdefault(chunk.doc_id, []).append(chunk)
+    plausible = {f"squad2id-{qa['id']}": [a["text"] for a in qa.get("plausible_answers", [])]
+                 for article in json.loads((SQUAD / "squad2-id.json").read_text(encoding="utf-8"))["data"]
+                 for paragraph in article["paragraphs"] for qa in paragraph["qas"]}
+    pairs = []
+    for group, question in enumerate(questions, start=first_group):
+        answerable = question.expect == "answer"
+        wanted = question.answers if answerable else plausible.get(question.id, [])
+        for chunk in chunks.get(squad_paragraph(question.id), []):
+            if span := _find(chunk.text, wanted):
+                pairs.append(Pair(question.question, chunk.text, span if answerable else None, group))
+                break
+    return pairs
+
+
 def code_switcher(share: float, rng: random.Random):
     """Code-switching (Qin et al. 2020, CoSDA-ML): an Indonesian question with about half of its
     words that FreeDict can put in English so put, for `share` of the questions — cross-lingual
@@ -107,8 +151,10 @@ def tensors(tokenizer, pairs: list[Pair]) -> list[dict]:
     for pair in pairs:
         encoded = encode(tokenizer, pair.question, [pair.passage], SETTINGS)
         label = token_span(encoded, 0, *pair.answer) if pair.answer else None
+        inside = np.flatnonzero(encoded.in_passage[0])
         rows.append({"ids": encoded.input_ids[0], "start": label[0] if label else 0, "end": label[1] if label else 0,
-                     "group": pair.group})
+                     "group": pair.group, "first": int(inside[0]) if len(inside) else 0,
+                     "last": int(inside[-1]) if len(inside) else 0})
     return rows
 
 
@@ -141,7 +187,7 @@ def batches(rows: list[dict], size: int, rng: random.Random, together: bool = Fa
         for line, r in enumerate(chunk):
             ids[line, : len(rows[r]["ids"])] = rows[r]["ids"]
         yield (torch.from_numpy(ids), torch.from_numpy((ids != 1).astype(np.int64)),
-               *(torch.tensor([rows[r][name] for r in chunk]) for name in ("start", "end", "group")),
+               *(torch.tensor([rows[r].get(name, 0) for r in chunk]) for name in ("start", "end", "group", "first", "last")),
                _targets([rows[r] for r in chunk], width) if soft else None)
 
 
@@ -183,6 +229,20 @@ def shared_norm_loss(out, mask: torch.Tensor, start: torch.Tensor, end: torch.Te
     return torch.stack(losses).mean() if losses else out.loss.new_zeros(())
 
 
+def margin_loss(out, start: torch.Tensor, first: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """The product's answerability score trained directly: the best span's start + end logit less
+    `<s>`'s (the reader's margin), classified answerable or not (logistic loss). The span loss
+    alone teaches where an answer is; this teaches whether there is one."""
+    tokens = out.start_logits.shape[1]
+    position = torch.arange(tokens)
+    inside = (position[None, :] >= first[:, None]) & (position[None, :] <= last[:, None])
+    width = position[None, :] - position[:, None]
+    allowed = inside[:, :, None] & inside[:, None, :] & ((width >= 0) & (width < SETTINGS.max_answer_tokens))[None]
+    scores = (out.start_logits[:, :, None] + out.end_logits[:, None, :]).masked_fill(~allowed, -1e4)
+    margin = scores.flatten(1).max(dim=1).values - (out.start_logits[:, 0] + out.end_logits[:, 0])
+    return torch.nn.functional.binary_cross_entropy_with_logits(margin, (start > 0).float())
+
+
 def base_model(location: str):
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as transformers_logging
@@ -205,7 +265,7 @@ def prepare(method: str, location: str):
 
 
 def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_steps: int | None,
-          shared_norm: bool = False) -> float:
+          shared_norm: bool = False, margin_weight: float = 0.0) -> float:
     rng = random.Random(SEED)
     steps = max_steps or epochs * -(-len(rows) // batch_size)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
@@ -215,11 +275,13 @@ def train(model, lr: float, rows: list[dict], epochs: int, batch_size: int, max_
     started, step, losses = time.time(), 0, []
     soft = any("soft" in row for row in rows)
     while step < steps:
-        for ids, mask, start, end, groups, targets in batches(rows, batch_size, rng, shared_norm, soft):
+        for ids, mask, start, end, groups, first, last, targets in batches(rows, batch_size, rng, shared_norm, soft):
             out = model(input_ids=ids, attention_mask=mask, start_positions=start, end_positions=end)
             loss = target_loss(out, mask, targets) if soft else out.loss
             if shared_norm:
                 loss = loss + shared_norm_loss(out, mask, start, end, groups)
+            if margin_weight:
+                loss = loss + margin_weight * margin_loss(out, start, first, last)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -332,6 +394,10 @@ def main() -> None:
     parser.add_argument("--distil", action="store_true",
                         help="also teach English questions over their top passages with the shipped reader's "
                              "reading of the Indonesian questions they were written from")
+    parser.add_argument("--unanswerable", type=int, default=0, metavar="N",
+                        help="also train on N answer-removed negatives per question and SQuAD-id's training articles")
+    parser.add_argument("--margin-loss", type=float, default=0.0, metavar="W",
+                        help="also train the reader's margin to say answerable or not, with this weight")
     parser.add_argument("--out", type=Path, default=DELTA, help=f"where the LoRA delta goes (default: {DELTA})")
     args = parser.parse_args()
     started = time.time()
@@ -350,8 +416,15 @@ def main() -> None:
     train_questions = load(FACQA / "questions-train.jsonl") + load(ENGLISH_FACQA / "train.jsonl")
     if args.extra_english:
         train_questions += load(ENGLISH_FACQA / "train-extra.jsonl")
+    train_questions = [q for q in train_questions if not holdout(q.id)]  # kept for fitting the decision
     valid = {"FacQA valid (id)": load(FACQA / "questions-valid.jsonl"), "FacQA valid (en)": load(ENGLISH_FACQA / "valid.jsonl")}
     pairs = training_pairs(facqa, train_questions, PASSAGES, args.negatives)
+    if args.unanswerable:
+        removed = removed_pairs(facqa, train_questions, args.unanswerable, len(pairs))
+        squad = squad_pairs(encoder, squad_questions("train")[: args.limit or None], len(pairs) + len(removed))
+        print(f"unanswerable: {len(removed)} answer-removed negatives, {len(squad)} SQuAD-id pairs "
+              f"({sum(p.answer is None for p in squad)} unanswerable)", flush=True)
+        pairs += removed + squad
     if args.gloss:
         english = {q.question for q in train_questions if q.lang == "en"}
         pairs = [Pair(glossed(p.question, facqa.analyzer) if p.question in english else p.question,
@@ -376,7 +449,7 @@ def main() -> None:
         model, lr = prepare(method, encoder.spec.location)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         print(f"{method}: {trainable / 1e6:.2f}M trainable parameters, lr {lr}", flush=True)
-        seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps, args.shared_norm)
+        seconds = train(model, lr, rows, args.epochs, args.batch_size, args.max_steps, args.shared_norm, args.margin_loss)
         results[method] = {name: score(read_all(model, tokenizer, facqa, questions, args.gloss)) for name, questions in valid.items()}
         results[method]["train seconds"] = seconds
         print(f"{method}: {json.dumps(results[method], indent=1)}", flush=True)

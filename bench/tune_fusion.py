@@ -12,8 +12,17 @@ from __future__ import annotations
 from common import default_encoder, questions, retrievers
 
 from news_assistant.evaluation import metrics as evaluate
-from news_assistant.search.fusion import FusionSettings, fuse, reciprocal_rank_fusion
+from news_assistant.search.fusion import FusionSettings, Key, Ranking, fuse
 from news_assistant.search.retrieve import Retriever
+
+
+def reciprocal_rank_fusion(*rankings: Ranking, k: int = 60) -> list[tuple[Key, float]]:
+    """Plain RRF (Cormack et al. 2009), the baseline the weighted fusion must beat."""
+    fused: dict[Key, float] = {}
+    for ranking in rankings:
+        for rank, (key, _) in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
 def candidates(retriever: Retriever, batch):

@@ -1,7 +1,7 @@
 import pytest
 
 from news_assistant.index.lexical import LexicalIndex
-from news_assistant.search.fusion import fuse, lexical_evidence, lexical_weight, reciprocal_rank_fusion
+from news_assistant.search.fusion import fuse, lexical_evidence, lexical_weight
 from news_assistant.text.analysis import Analyzer
 from news_assistant.text.translation import concepts, default_dictionary
 
@@ -25,8 +25,11 @@ def test_convex_scores_are_normalised_per_list():
     assert fused[4] == pytest.approx(0.5 * (0.90 - 0.70) / 0.21)
 
 
-def test_rrf_rewards_agreement():
-    assert order(reciprocal_rank_fusion(BM25, DENSE))[:2] == [1, 3]
+def test_lexical_evidence_within_one_article_counts_only_its_terms():
+    index = LexicalIndex.build([["isis", "raqqa"], ["baghouz", "sipil"], ["isis", "serah"], ["hari", "jalan"]])
+    question = words("Raqqa menyerah")
+    assert lexical_evidence(question, index, said={"raqqa", "isis"}) == pytest.approx(0.5, abs=0.2)
+    assert lexical_evidence(question, index, said={"hari"}) == 0.0
 
 
 def words(question: str, translate: bool = False):

@@ -15,8 +15,9 @@ from news_assistant.evaluation.metrics import load_questions
 from news_assistant.index.build import index_seeds
 from news_assistant.ingest.articles import read_seed, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
-from news_assistant.models.encoder import INT8_ONNX, _SentenceTransformer
+from news_assistant.models.encoder import INT8_ONNX, _SentenceTransformer, default_model_folder
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder
+from news_assistant.models.reader import reader_folder
 
 # torch and its kin take seconds to import; `tokenizers` holds XLM-R's pieces in 280 MB (the
 # query path's tokenizer is sentencepiece's copy, `models/tokenizer.py`)
@@ -72,7 +73,10 @@ def own_cache(model_cache, tmp_path, monkeypatch):
     tokenizer copied."""
     cache = tmp_path / "cache"
     (cache / "models").mkdir(parents=True)
+    current = reader_folder(default_model_folder(model_cache)).name  # not a reader of an earlier delta
     for folder in (model_cache / "models").iterdir():
+        if folder.name.startswith("reader-") and folder.name != current:
+            continue
         if folder.name.startswith(("reader-", "tokenizer-")):
             shutil.copytree(folder, cache / "models" / folder.name, copy_function=shutil.copy2)
         else:

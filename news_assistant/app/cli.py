@@ -207,6 +207,8 @@ def _print_answer(console: Console, written: Answer, label: str = "Answer: ") ->
         sentence = one_line(written.text, [written.highlight] if written.highlight else [], "reverse")
         sentence.stylize("bold")
         console.print(Text.assemble((label, "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
+        if written.confidence is not None:
+            console.print(Text(f"confidence {written.confidence:.0%}", style="dim"))
     console.print()
 
 

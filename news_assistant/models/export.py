@@ -51,11 +51,9 @@ def _point_at_file(model, vocabulary: int, hidden: int) -> None:
         entry.key, entry.value = key, value
 
 
-def export_int8(model, embedding, example: dict, outputs: list[str], target: Path, weight_type: str = "QInt8",
-                keep_fp32: tuple[str, ...] = ()) -> None:
+def export_int8(model, embedding, example: dict, outputs: list[str], target: Path, weight_type: str = "QInt8") -> None:
     """Trace `model` (a torch module taking `example`'s tensors by name, in order) into `target`,
-    int8 with its word `embedding` (an `nn.Embedding` inside it) in `target.parent / EMBEDDINGS`;
-    MatMuls whose node name starts with one of `keep_fp32` stay fp32.
+    int8 with its word `embedding` (an `nn.Embedding` inside it) in `target.parent / EMBEDDINGS`.
     `model` is left with a stand-in table: export is the last thing done with it."""
     import onnx
     import torch
@@ -73,11 +71,9 @@ def export_int8(model, embedding, example: dict, outputs: list[str], target: Pat
         warnings.simplefilter("ignore")  # tracer warnings; the export is checked against torch in the tests
         torch.onnx.export(model, tuple(example.values()), str(fp32), input_names=list(example), output_names=outputs,
                           opset_version=17, dynamo=False, dynamic_axes={name: axes for name in [*example, *outputs]})
-    kept = [node.name for node in onnx.load(str(fp32), load_external_data=False).graph.node
-            if node.op_type == "MatMul" and node.name.startswith(keep_fp32)] if keep_fp32 else []
     with quiet_logger(None):  # the quantizer's advice to pre-process first, on the root logger
         quantize_dynamic(str(fp32), str(target), weight_type=getattr(QuantType, weight_type), per_channel=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_exclude=kept)
+                         op_types_to_quantize=["MatMul"])
     fp32.unlink()
     quantized = onnx.load(str(target))
     _point_at_file(quantized, vocabulary, hidden)

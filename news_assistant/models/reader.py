@@ -103,10 +103,33 @@ def token_span(encoded: Encoded, pair: int, start: int, end: int) -> tuple[int, 
     return int(first), int(last)
 
 
+def _inside_word(text: str, at: int) -> bool:
+    """Whether offset `at` falls inside a word or a figure ("Mili|ar", "3|.400"), not between two."""
+    if not 0 < at < len(text):
+        return False
+    before, after = text[at - 1], text[at]
+    if before.isalnum() and after.isalnum():
+        return True
+    joiner = ".,:/"  # inside a figure: 3.400, 49,07, 17/10, 14.30
+    return (after in joiner and before.isdigit() and text[at + 1: at + 2].isdigit()) or (
+        before in joiner and after.isdigit() and text[at - 2: at - 1].isdigit())
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span widened to whole words and figures, without the spaces tokens carry (" 400"): the
+    reader's pieces may end inside a word ("Rp 18 Mili" of "Rp 18 Miliar")."""
+    start += len(text[start:end]) - len(text[start:end].lstrip())
+    while _inside_word(text, start):
+        start -= 1
+    while _inside_word(text, end):
+        end += 1
+    return start, end
+
+
 def best_spans(encoded: Encoded, passages: Sequence[str], start_logits: np.ndarray, end_logits: np.ndarray,
                settings: ReaderSettings) -> list[ReadSpan]:
     """The best span of each passage (start <= end, at most `max_answer_tokens` long), as
-    character offsets without the spaces that the tokens carry (" 400")."""
+    character offsets of whole words (`whole_words`)."""
     spans = []
     for pair in range(len(encoded.offsets)):
         allowed = encoded.in_passage[pair]
@@ -118,8 +141,7 @@ def best_spans(encoded: Encoded, passages: Sequence[str], start_logits: np.ndarr
         scores = np.where(valid, scores, -np.inf)
         first, last = np.unravel_index(int(np.argmax(scores)), scores.shape)
         offsets, text = encoded.offsets[pair], passages[pair]
-        start, end = offsets[first][0], offsets[last][1]
-        start += len(text[start:end]) - len(text[start:end].lstrip())
+        start, end = whole_words(text, offsets[first][0], offsets[last][1])
         spans.append(ReadSpan(pair, start, end, float(scores[first, last]),
                               float(start_logits[pair][0] + end_logits[pair][0])))
     return spans
@@ -129,35 +151,27 @@ def _delta() -> Path:
     return Path(str(resources.files("news_assistant.models").joinpath("reader_delta")))
 
 
-def merged_model(base: Path, deltas: Sequence[Path] = ()):
-    """The encoder's backbone plus the committed delta (or `deltas`, each merged and then averaged
-    weight by weight: a model soup, Wortsman et al. 2022, measured by bench/eval_reader.py), as a
+def merged_model(base: Path, delta: Path | None = None):
+    """The encoder's backbone plus the committed delta (or `delta`, one trained elsewhere), as a
     torch model: torch, transformers and peft are needed here only."""
-    import torch
     from peft import PeftModel
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()  # "qa_outputs newly initialized": the delta brings it
-    states = []
-    for delta in deltas or [_delta()]:
-        model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(delta))
-        model = model.merge_and_unload().eval()
-        states.append(model.state_dict())
-    if len(states) > 1:
-        model.load_state_dict({name: torch.stack([state[name] for state in states]).mean(0) for name in states[0]})
-    return model
+    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(delta or _delta()))
+    return model.merge_and_unload().eval()
 
 
-def merge_and_export(base: Path, folder: Path, deltas: Sequence[Path] = (), keep_fp32: tuple[str, ...] = ()) -> None:
+def merge_and_export(base: Path, folder: Path, delta: Path | None = None) -> None:
     """`merged_model`, exported to int8 ONNX with its word embeddings memory-mapped (`export`).
     A `prepare` step."""
     import torch
 
-    model = merged_model(base, deltas)
+    model = merged_model(base, delta)
     ids = torch.ones((1, 16), dtype=torch.int64)  # one pair at a time: `Reader.read` never pads
     export_int8(model, model.get_input_embeddings(), {"input_ids": ids, "attention_mask": torch.ones_like(ids)},
-                ["start_logits", "end_logits"], folder / _ONNX, keep_fp32=keep_fp32)
+                ["start_logits", "end_logits"], folder / _ONNX)
     (folder / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
 
 

@@ -12,7 +12,7 @@ ranking on English (eval/README.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +27,6 @@ class FusionSettings:
     depth: int = 100  # candidates taken from each ranking
     lexical_weight: float = 0.6  # BM25's weight when every question term is in the corpus
     evidence_power: float = 2  # partial evidence counts for less: a lone matching name should not steer
-    rrf_k: int = 60  # for the RRF baseline
 
 
 Ranking = Sequence[tuple[Key, float]]  # (chunk key, score), best first
@@ -40,13 +39,15 @@ def concept_weight(concept: Concept, lexical: Lexicon) -> float:
     return sum(known) / len(known) if known else lexical.max_idf
 
 
-def lexical_evidence(concepts: Sequence[Concept], lexical: Lexicon) -> float:
-    """The share of the question's IDF mass that the corpus says, in [0, 1]: a word counts as
-    said when every term of one of its alternatives (itself, a translation) is indexed."""
+def lexical_evidence(concepts: Sequence[Concept], lexical: Lexicon, said: Collection[str] | None = None) -> float:
+    """The share of the question's IDF mass that the corpus says (or the terms `said`, one
+    article's), in [0, 1]: a word counts as said when every term of one of its alternatives
+    (itself, a translation) is there."""
     if not concepts or not lexical.vocabulary:
         return 0.0
+    said = lexical.vocabulary if said is None else said
     weights = [concept_weight(concept, lexical) for concept in concepts]
-    found = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(lexical.vocabulary))
+    found = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(said))
     return found / sum(weights) if sum(weights) > 0 else 0.0
 
 
@@ -72,13 +73,4 @@ def fuse(lexical: Ranking, dense: Ranking, weight: float) -> list[tuple[Key, flo
         key: weight * lexical_scores.get(key, 0.0) + (1 - weight) * dense_scores.get(key, 0.0)
         for key in lexical_scores.keys() | dense_scores.keys()
     }
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-
-
-def reciprocal_rank_fusion(*rankings: Ranking, k: int = FusionSettings.rrf_k) -> list[tuple[Key, float]]:
-    """Plain RRF, the baseline the weighted fusion must beat."""
-    fused: dict[Key, float] = {}
-    for ranking in rankings:
-        for rank, (key, _) in enumerate(ranking, start=1):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from news_assistant.errors import UsageError
-from news_assistant.text.analysis import Analyzer
+from news_assistant.text.analysis import Analyzer, indonesian_word, stopwords
 from news_assistant.text.translation import Concept, Dictionary
 
 MAX_QUESTION_CHARS = 2000
@@ -25,11 +25,13 @@ class Query:
     text: str  # the question, whitespace collapsed
     language: str  # "id" or "en": the language of the question, and of the answer's messages
     concepts: tuple[Concept, ...]  # its words as the archive may say them (translated when foreign)
-    terms: tuple[str, ...]  # BM25's query terms
+    terms: tuple[str, ...]  # BM25's query terms: its own, then its words' translations
+    own_terms: int  # how many of `terms` are the question's own words
     evidence: float  # the share of its IDF mass the archive says, in [0, 1]: BM25's weight in fusion
     names: tuple[str, ...]  # index terms of the names it mentions (capitalised words after the first)
     known_names: tuple[str, ...]  # those of `names` the archive holds
     embed: Callable[[str], np.ndarray] | None  # the encoder's query embedding; None without passage vectors
+    supported: bool = True  # written in Indonesian or English, the languages the assistant reads
 
     @property
     def dense(self) -> bool:
@@ -51,6 +53,24 @@ def check_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
     return question
+
+
+MIN_WORDS_TO_TELL = 3  # fewer words than this say too little about a question's language
+
+
+def readable(question: str, dictionary: Dictionary) -> bool:
+    """Whether a question is in Indonesian or English: mostly Latin letters, and most of its words
+    (names aside) function words of either, Indonesian roots, or the lexicon's English words."""
+    letters = [char for char in question if char.isalpha()]
+    if sum(char.isascii() for char in letters) < len(letters) / 2:
+        return False
+    names = set(name_words(question))
+    words = [word for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", question) if word not in names]
+    if len(words) < MIN_WORDS_TO_TELL:
+        return True
+    known = sum(any(indonesian_word(part) or part.lower() in stopwords("en") or bool(dictionary(part))
+                    for part in re.split(r"['’-]", word)) for word in words)
+    return known >= len(words) / 2
 
 
 def name_words(question: str) -> list[str]:

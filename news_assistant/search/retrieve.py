@@ -12,13 +12,30 @@ from news_assistant.index.engine import IndexEngine, SearchIndex, as_engine
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
 from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
-from news_assistant.search.query import Query, check_question, known_names, named_terms
+from news_assistant.search.query import Query, check_question, known_names, named_terms, readable
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
-from news_assistant.text.sentences import Span
+from news_assistant.text.sentences import Span, split_sentences
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
 
 MODES = ("hybrid", "bm25", "dense")
 
+
+@dataclass(frozen=True)
+class Support:
+    """How much of the question a passage's article says: evidence the answer weighs beside the
+    reader's, since a reader sure of a span in an article about another place, year or person
+    is sure of the wrong thing."""
+
+    article: float  # the share of the question's IDF mass the article (title and text) says
+    passage: float  # the same, within the passage
+    names_missing: float  # the share of the question's names the article lacks (0 when it names none)
+    numbers_missing: float  # the share of its numbers (years, figures) the article lacks (0 when none)
+    similarity: float | None = None  # the passage embedding's cosine with the question's; None unembedded
+    sentences: tuple[tuple[int, int, float], ...] = ()  # each sentence's (start, end) in the passage, and its share
+
+    def sentence(self, offset: int) -> float:
+        """The share of the question's IDF mass said by the sentence holding `offset` (0.0 if none)."""
+        return next((share for start, end, share in self.sentences if start <= offset < end), 0.0)
 
 @dataclass(frozen=True)
 class Passage:
@@ -35,6 +52,7 @@ class Passage:
     score: float
     matches: tuple[Span, ...]  # where query terms occur, as offsets into `text`
     headline: Span | None = None  # the article's headline line, as offsets into the source file
+    support: Support | None = None  # how much of the question its article says
 
     @property
     def citation(self) -> str:
@@ -63,6 +81,7 @@ class Retriever:
             check_model(index.manifest, encoder, index.where)
         self._query_vectors = lru_cache(maxsize=128)(encoder.encode_query) if encoder else None
         self._queries = lru_cache(maxsize=128)(self._analyse)
+        self._article_terms = lru_cache(maxsize=1024)(self._terms_of)
 
     @classmethod
     def open(cls, index: Path | IndexEngine, encoder: Encoder | None = None,
@@ -92,29 +111,55 @@ class Retriever:
         # BM25's query: the question's terms (repeats count, as in rank-bm25), then the indexed
         # terms of its words' translations, each once.
         translated = {term for concept in words for term in concept.terms}
-        terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
         embed = self._query_vectors if self.index.dense is not None else None
-        return Query(text=question, language=language, concepts=words, terms=tuple(terms),
+        own = len(terms)
+        terms += sorted(term for term in translated - set(terms) if term in lexical.vocabulary)
+        return Query(text=question, language=language, concepts=words, terms=tuple(terms), own_terms=own,
                      evidence=lexical_evidence(words, lexical), names=tuple(named_terms(question, self.analyzer)),
-                     known_names=known_names(question, self.analyzer, lexical.vocabulary, dictionary), embed=embed)
+                     known_names=known_names(question, self.analyzer, lexical.vocabulary, dictionary), embed=embed,
+                     supported=readable(question, self.dictionary))
+
+    def _terms_of(self, doc_id: str) -> frozenset[str]:
+        article = self.index.articles[doc_id]
+        return frozenset(self.analyzer.terms(f"{article.title}\n{article.text}"))
+
+    def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None) -> Support:
+        """How much of `query` the article `doc_id` says, and its passage `text` (whose embedding's
+        cosine `similarity` to the question's the ranking gave)."""
+        said = self._article_terms(doc_id)
+        dictionary = self.dictionary if query.language != ARCHIVE_LANGUAGE else None
+        numbers = [term for term in query.terms[: query.own_terms] if any(char.isdigit() for char in term)]
+        named = len(known_names(query.text, self.analyzer, said, dictionary))
+        sentences = tuple((start, end, lexical_evidence(query.concepts, self.index.lexical, set(self.analyzer.terms(text[start:end]))))
+                          for start, end in split_sentences(text))
+        return Support(
+            article=lexical_evidence(query.concepts, self.index.lexical, said),
+            passage=lexical_evidence(query.concepts, self.index.lexical, set(self.analyzer.terms(text))),
+            sentences=sentences,
+            names_missing=1 - named / len(query.names) if query.names else 0.0,
+            numbers_missing=1 - sum(term in said for term in numbers) / len(numbers) if numbers else 0.0,
+            similarity=similarity,
+        )
 
     def rank(self, query: Query, k: int, mode: str) -> list[tuple[Key, float]]:
         """(chunk key, score) pairs, best first; the index knows what its keys name."""
+        return self._rankings(query, k, mode)[0]
+
+    def _rankings(self, query: Query, k: int, mode: str) -> tuple[list[tuple[Key, float]], dict[Key, float]]:
+        """The ranking, and each chunk's cosine similarity to the question where the mode embeds it."""
         if mode not in self.modes:
             raise UsageError(
                 f"--mode {mode} needs passage embeddings, and this index has none "
                 "(built with --no-dense); run `assistant index` to add them"
             )
         if mode == "bm25":
-            return self.index.lexical.top(query.terms, k)
+            return self.index.lexical.top(query.terms, k), {}
         if mode == "dense":
-            return self.index.dense.top(query.vector, k)
+            ranking = self.index.dense.top(query.vector, k)
+            return ranking, dict(ranking)
         depth = max(k, self.fusion.depth)
-        return fuse(
-            self.index.lexical.top(query.terms, depth),
-            self.index.dense.top(query.vector, depth),
-            lexical_weight(query.evidence, self.fusion),
-        )[:k]
+        dense = self.index.dense.top(query.vector, depth)
+        return fuse(self.index.lexical.top(query.terms, depth), dense, lexical_weight(query.evidence, self.fusion))[:k], dict(dense)
 
     def search(self, question: str | Query, k: int = 5, mode: str | None = None) -> list[Passage]:
         query = question if isinstance(question, Query) else self.analyse(question)
@@ -123,7 +168,8 @@ class Retriever:
             raise UsageError(f"--k must be at least 1 (got {k})")
         wanted = set(query.terms)
         passages = []
-        for rank, (key, score) in enumerate(self.rank(query, k, mode), start=1):
+        ranking, similarities = self._rankings(query, k, mode)
+        for rank, (key, score) in enumerate(ranking, start=1):
             chunk = self.index.chunk(key)
             article = self.index.articles[chunk.doc_id]
             matches = tuple(self.analyzer.spans_of(chunk.text, wanted))
@@ -142,6 +188,7 @@ class Retriever:
                     score=score,
                     matches=matches,
                     headline=article.headline,
+                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key)),
                 )
             )
         return passages

@@ -47,6 +47,12 @@ def _stem(word: str) -> str:
     return _stemmer().stem(word) or word
 
 
+def indonesian_word(word: str) -> bool:
+    """A word Indonesian says: a function word, or one whose root is in Sastrawi's dictionary."""
+    word = word.lower()
+    return word in stopwords("id") or _stemmer().delegatedStemmer.dictionary.contains(_stem(word))
+
+
 @cache
 def _dropped(languages: tuple[str, ...]) -> frozenset[str]:
     return frozenset().union(*(stopwords(language) for language in languages))

@@ -11,7 +11,7 @@ retriever can be given a fuller `Dictionary`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,7 +29,7 @@ class Concept:
     word: str
     alternatives: tuple[tuple[str, ...], ...]
 
-    def found_in(self, terms: set[str]) -> bool:
+    def found_in(self, terms: Collection[str]) -> bool:
         return any(all(term in terms for term in alternative) for alternative in self.alternatives)
 
     @property

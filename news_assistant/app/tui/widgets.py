@@ -120,7 +120,8 @@ class AnswerCard(Vertical):
             self.mount(Static("From the archive", classes="archive-label"))
         self.mount(Markdown(answer_markdown(answer), classes="answer"))
         if passages and not answer.abstained:  # an abstention shows no noise
-            self.mount(Static(f"Sources ({mode})", classes="sources-title"))
+            sure = f" · confidence {answer.confidence:.0%}" if answer.confidence is not None else ""
+            self.mount(Static(f"Sources ({mode}){sure}", classes="sources-title"))
             options = [Option(citation_line(p, date), id=str(p.rank)) for p, date in zip(passages, dates)]
             self.mount(OptionList(*options, classes="sources"))
 
