@@ -35,7 +35,7 @@ from news_assistant.models.reader import DELTA_FILES, Reader, merge_and_export, 
 from news_assistant.search.retrieve import Retriever
 
 PASSAGES = AnswerSettings().passages
-READS_VERSION = 4  # changes when what a read holds, or how spans are read, changes
+READS_VERSION = 5  # changes when what a read holds, or how spans are read, changes
 ROLES = {"fit": "fitting sets (the decision's)", "tune": "validation sets (tuning)",
          "report": "reporting sets (never tuned on)"}
 
@@ -108,12 +108,7 @@ def score(rows: list[Row], decision: Decision) -> dict[str, float]:
     for name in ("span acc", "sent acc", "false abst"):
         if answerable:
             figures[name] = float(np.mean([m[name] for m in answerable]))
-    expected = [a.abstained for r, a in zip(rows, answers) if r.question.expect == "abstain"]
-    if expected:
-        figures["abstain R"] = float(np.mean(expected))
-        abstained = [r.question.expect == "abstain" for r, a in zip(rows, answers) if a.abstained]
-        figures["abstain P"] = float(np.mean(abstained)) if abstained else 0.0
-    return figures
+    return figures | evaluate.abstain_metrics([evaluate.Result(r.question, r.passages, 0.0, a) for r, a in zip(rows, answers)])
 
 
 def auc(rows: list[Row], decision: Decision) -> float | None:

@@ -72,6 +72,8 @@ def threshold(decision: Decision, sets: dict[str, tuple[QuestionSet, list[Row]]]
             pools.setdefault(found.max_false_abstains, []).extend(r for r in rows if r.question.expect == "answer")
     highest = 1.0
     for target, rows in pools.items():
+        if not rows:
+            continue
         answerable = np.sort(best_probabilities(decision, rows))
         highest = min(highest, float(answerable[int(np.floor(target * len(answerable)))]))
     return highest - 1e-6

@@ -54,11 +54,10 @@ def is_temporary(path: Path) -> bool:
 
 
 @contextmanager
-def waiting_lock(path: Path, on_wait: Callable[[], None]) -> Iterator[None]:
-    """Hold an exclusive flock on `path`, calling `on_wait` once first if another process holds
-    it. The kernel releases a flock when its holder dies, so a killed holder never blocks anyone."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def holding(descriptor: int, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold an exclusive flock on an open file, calling `on_wait` once first if another process
+    holds it; the file is closed, and the lock released, on the way out. The kernel releases a
+    flock when its holder dies, so a killed holder never blocks anyone."""
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -67,4 +66,4 @@ def waiting_lock(path: Path, on_wait: Callable[[], None]) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(descriptor)  # releases the lock
+        os.close(descriptor)

@@ -57,8 +57,7 @@ def test_who_is_answered_with_the_person(retriever, reader, question):
 def test_off_topic_questions_are_abstained_in_their_language(retriever, reader, question, message):
     result = ask(retriever, reader, question)
     assert result.abstained and result.text is None and result.message == message
-    assert result.json() == {"text": None, "abstained": True, "citations": [], "confidence": round(result.confidence, 4)}
-    assert result.confidence > 0.5  # sure that no span answers
+    assert result.json() == {"text": None, "abstained": True, "citations": []}
 
 
 @pytest.mark.parametrize("question", ["Combien de membres de l'EI se sont rendus à Raqqa ?",
@@ -68,6 +67,12 @@ def test_a_question_in_a_third_language_gets_a_note_not_a_silent_not_found(retri
     result = ask(retriever, reader, question)
     assert result.abstained and result.message == "Only Indonesian and English questions are supported; please ask in one of them."
     assert result.json()["note"] == result.message
+
+
+@pytest.mark.parametrize("question", ["isis fighters surrendered raqqa", "sdf spokesman baghouz",
+                                      "jeff davis pentagon raqqa", "how many ppl fled baghouz?"])
+def test_lower_case_and_keyword_questions_are_read_as_english(retriever, question):
+    assert retriever.analyse(question).supported
 
 
 @pytest.fixture(scope="module")

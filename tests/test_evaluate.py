@@ -127,3 +127,12 @@ def test_span_exact_match_and_f1_follow_squad():
     assert evaluate.span_exact("sekitar 400 anggota", ["400 anggota"]) == 0.0
     assert evaluate.span_f1("sekitar 400 anggota", ["400 anggota"]) == pytest.approx(0.8)
     assert evaluate.span_f1("Selasa", ["17/10"]) == 0.0
+
+
+def test_span_accuracy_compares_words_and_keeps_the_figures():
+    right = [("sekitar 400 anggota ISIS", "400 anggota"), ("400", "400 anggota"), ("Dadi", "Dadi Djakaria"),
+             ("Rp 60.000", "Rp 60.000"), ("60.000", "Rp 60.000")]
+    wrong = [("anggota", "400 anggota"), ("Februari", "13 Februari 2019"), ("km", "140 km"), ("di", "Dadi Djakaria"),
+             ("1", "100"), ("3.400 orang", "400 orang"), ("", "400")]
+    assert all(evaluate.span_correct(span, [answer]) for span, answer in right)
+    assert not any(evaluate.span_correct(span, [answer]) for span, answer in wrong)

@@ -100,8 +100,10 @@ def test_two_preparations_at_once_build_once_and_the_second_waits_and_says_so(tm
 
     first = threading.Thread(target=provide, args=(tmp_path / "model", slow_build, "test model", messages.append))
     first.start()
-    while not builds:
+    deadline = time.monotonic() + 30
+    while not builds and first.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert builds, "the first preparation never started building"
     second = provide(tmp_path / "model", slow_build, "test model", messages.append)
     first.join()
     assert len(builds) == 1

@@ -49,7 +49,7 @@ class Answer:
     highlight: Span | None  # the answer span, as offsets into `text`
     span: Span | None = None  # the answer span, as offsets into the source file
     score: float | None = None  # how far the span beats "no answer here" (the reader's margin)
-    confidence: float | None = None  # how likely what is shown is right: the span holds the answer, or (abstaining) none does
+    confidence: float | None = None  # the decision's probability that the span holds the answer
 
     @property
     def citations(self) -> list[str]:
@@ -69,11 +69,11 @@ class Answer:
         return found
 
 
-def abstaining(query: Query, confidence: float | None = None) -> Answer:
-    """No answer: the archive does not say (with how sure the best span was), or the question
-    is in a language the assistant does not read."""
+def abstaining(query: Query) -> Answer:
+    """No answer: the archive does not say, or the question is in a language the assistant does
+    not read."""
     message = ABSTAIN[query.language] if query.supported else UNSUPPORTED
-    return Answer(query.text, query.language, None, True, message, None, None, None, confidence=confidence)
+    return Answer(query.text, query.language, None, True, message, None, None, None)
 
 
 def _sentence(text: str, start: int, end: int) -> Span:
@@ -105,10 +105,9 @@ def answer(query: Query, passages: list[Passage], reader: Reader, settings: Answ
 
 def from_spans(query: Query, top: list[Passage], spans: list[ReadSpan], settings: AnswerSettings = AnswerSettings()) -> Answer:
     """The answer given the reader's spans over `top` (benchmarks read once, then vary the decision)."""
-    decision = settings.decide
     if not query.supported or not spans:
         return abstaining(query)
-    chosen = decision.choose(query, top, spans)
+    chosen = settings.decide.choose(query, top, spans)
     if chosen is None:
-        return abstaining(query, 1.0 - float(decision.probabilities(decision.candidate_features(query, top, spans)).max()))
+        return abstaining(query)
     return from_span(query, chosen.passage, chosen.span, chosen.probability)

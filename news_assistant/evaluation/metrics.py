@@ -110,7 +110,8 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
 
 
 def _answer_tokens(text: str) -> list[str]:
-    return re.findall(r"\w+", _normalized(text))
+    """Words, a figure whole ("3.400" is not "400")."""
+    return re.findall(r"\d+(?:[.,/:]\d+)+|\w+", _normalized(text))
 
 
 def span_exact(predicted: str, answers: Sequence[str]) -> float:
@@ -148,10 +149,28 @@ def generated_metrics(result: Result) -> dict[str, float]:
             "gen valid": float(generated is not None and not generated.dropped_citations)}
 
 
+def _within(part: list[str], whole: list[str]) -> bool:
+    """`part` occurs in `whole` as a contiguous run of words."""
+    return any(whole[i:i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
 def span_correct(span: str, answers: Sequence[str]) -> bool:
-    """The highlighted words hold an answer string, or are part of one ("400" of "400 anggota")."""
-    ours = _normalized(span)
-    return bool(ours) and any((theirs := _normalized(answer)) and (theirs in ours or ours in theirs) for answer in answers)
+    """The highlighted words hold an answer string, or are part of one, word for word: "sekitar 400
+    anggota" and "400" are right for "400 anggota", but a part must keep the answer's figures and
+    at least half its words ("Februari" is not "13 Februari 2019", nor "di" "Dadi Djakaria")."""
+    ours = _answer_tokens(span)
+    if not ours:
+        return False
+    for expected in answers:
+        theirs = _answer_tokens(expected)
+        if not theirs:
+            continue
+        if _within(theirs, ours):
+            return True
+        figures = [token for token in theirs if any(char.isdigit() for char in token)]
+        if _within(ours, theirs) and all(figure in ours for figure in figures) and 2 * len(ours) >= len(theirs):
+            return True
+    return False
 
 
 def answer_metrics(answer: Answer, answers: Sequence[str]) -> dict[str, float]:
@@ -210,7 +229,7 @@ def summarize(results: Sequence[Result]) -> dict[str, dict[str, float]]:
     for group, members in groups.items():
         answerable = [question_metrics(r) for r in members if r.question.expect == "answer"]
         row: dict[str, float] = {"questions": len(members)}
-        for name in answerable[0] if answerable else ():
+        for name in dict.fromkeys(name for metrics in answerable for name in metrics):
             values = [metrics[name] for metrics in answerable if name in metrics]
             row[name] = sum(values) / len(values)
         row.update(abstain_metrics(members))
@@ -227,8 +246,8 @@ def failure(result: Result) -> str | None:
     if result.question.expect == "abstain":
         return "answered; the archive does not say" if answer is not None and not answer.abstained else None
     metrics = question_metrics(result)
-    if answer is not None and metrics.get("span acc"):
-        return None
+    if answer is not None and (metrics.get("span acc") or not result.question.answers):
+        return None  # right, or nothing to grade it by
     found = []
     if answer is not None:
         found.append("abstained" if answer.abstained else

@@ -140,6 +140,8 @@ def report_html(summaries: Summaries, title: str, missed: dict[str, list[tuple[R
                 f"or retrieved low</h2>\n" + _html_table(["id", "question", "expected", "what went wrong", "shown instead"], [
                     [r.question.id, r.question.question, " | ".join(r.question.answers) or "(abstain)", why, shown_instead(r)]
                     for r, why in failed[:limit]])
+                + (f"\n<p>… and {len(failed) - limit} more (--show-failures N, or --json for every question)</p>"
+                   if len(failed) > limit else "")
                 for mode, failed in missed.items() if failed]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from news_assistant.errors import AssistantError
-from news_assistant.files import cache_root, is_temporary, sha256_file, temporary_folder, waiting_lock
+from news_assistant.files import cache_root, holding, is_temporary, sha256_file, temporary_folder
 from news_assistant.progress import Notify
 
 CHECKSUMS = "checksums.json"
@@ -121,13 +122,26 @@ def _ready(target: Path, what: str, full_check: bool, changed_is_error: bool) ->
     return False
 
 
+def _lock_file(folder: Path, what: str) -> int:
+    """An open lock file beside `folder` (or, where its parent is read-only, in the cache's own
+    folder), never inside it, where it would count as one of the model's files."""
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    for lock in (folder.parent / f".{folder.name}.lock", cache_root() / "locks" / f"{folder.name}-{name}.lock"):
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:
+            continue
+        except OSError as error:
+            raise AssistantError(f"cannot lock {lock} to prepare the {what}: {error.strerror or error}") from None
+    raise AssistantError(f"cannot prepare the {what} in {folder}: no folder to lock it in is writable")
+
+
 @contextmanager
 def preparing(folder: Path, what: str, notify: Notify):
     """One process at a time prepares (or adds to) a model folder; another waits and says so,
-    then finds the finished files. The lock lives in the cache, beside no model's own files."""
-    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
-    with waiting_lock(cache_root() / "locks" / f"{folder.name}-{name}.lock",
-                      lambda: notify(f"Waiting for another process to finish preparing the {what}…")):
+    then finds the finished files."""
+    with holding(_lock_file(folder, what), lambda: notify(f"Waiting for another process to finish preparing the {what}…")):
         yield
 
 

@@ -58,9 +58,10 @@ def check_question(question: str) -> str:
 MIN_WORDS_TO_TELL = 3  # fewer words than this say too little about a question's language
 
 
-def readable(question: str, dictionary: Dictionary) -> bool:
+def readable(question: str, dictionary: Dictionary, analyzer: Analyzer | None = None, vocabulary=()) -> bool:
     """Whether a question is in Indonesian or English: mostly Latin letters, and most of its words
-    (names aside) function words of either, Indonesian roots, or the lexicon's English words."""
+    (names aside) function words of either, Indonesian roots, the lexicon's English words, or
+    words the archive itself holds (a name typed in lower case: "raqqa", "sdf")."""
     letters = [char for char in question if char.isalpha()]
     if sum(char.isascii() for char in letters) < len(letters) / 2:
         return False
@@ -68,9 +69,13 @@ def readable(question: str, dictionary: Dictionary) -> bool:
     words = [word for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", question) if word not in names]
     if len(words) < MIN_WORDS_TO_TELL:
         return True
-    known = sum(any(indonesian_word(part) or part.lower() in stopwords("en") or bool(dictionary(part))
-                    for part in re.split(r"['’-]", word)) for word in words)
-    return known >= len(words) / 2
+
+    def known(part: str) -> bool:
+        if indonesian_word(part) or part.lower() in stopwords("en") or dictionary(part):
+            return True
+        return analyzer is not None and any(known_name(term, vocabulary) for term in analyzer.terms(part))
+
+    return sum(any(known(part) for part in re.split(r"['’-]", word)) for word in words) >= len(words) / 2
 
 
 def name_words(question: str) -> list[str]:

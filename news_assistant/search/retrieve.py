@@ -117,7 +117,7 @@ class Retriever:
         return Query(text=question, language=language, concepts=words, terms=tuple(terms), own_terms=own,
                      evidence=lexical_evidence(words, lexical), names=tuple(named_terms(question, self.analyzer)),
                      known_names=known_names(question, self.analyzer, lexical.vocabulary, dictionary), embed=embed,
-                     supported=readable(question, self.dictionary))
+                     supported=readable(question, self.dictionary, self.analyzer, lexical.vocabulary))
 
     def _terms_of(self, doc_id: str) -> frozenset[str]:
         article = self.index.articles[doc_id]
@@ -169,6 +169,8 @@ class Retriever:
         wanted = set(query.terms)
         passages = []
         ranking, similarities = self._rankings(query, k, mode)
+        # A chunk BM25 found beyond the dense list is less similar than anything on it.
+        ceiling = min(similarities.values()) if similarities else None
         for rank, (key, score) in enumerate(ranking, start=1):
             chunk = self.index.chunk(key)
             article = self.index.articles[chunk.doc_id]
@@ -188,7 +190,7 @@ class Retriever:
                     score=score,
                     matches=matches,
                     headline=article.headline,
-                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key)),
+                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key, ceiling)),
                 )
             )
         return passages
