@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import FACQA, REPO
+from common import FACQA, REPO, SEED_ARTICLES
 
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.evaluation.datasets import ENGLISH_FACQA
@@ -29,7 +29,7 @@ from news_assistant.evaluation.datasets import ENGLISH_FACQA
 SQUAD = FACQA.parent / "squad2-id"
 DEV_ARCHIVE = REPO / "eval" / "dev-archive"
 OFF_TOPIC = REPO / "eval" / "off-topic"
-SEEDS = REPO / "tests" / "data" / "seeds"
+SEEDS = SEED_ARTICLES
 SQUAD_SAMPLE = {"fit": 700, "tune": 900, "train": 2400}  # questions drawn from each SQuAD-id split
 SEED = 13
 

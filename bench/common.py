@@ -11,6 +11,7 @@ from news_assistant.search.retrieve import Retriever
 from news_assistant.text.translation import Dictionary, default_dictionary
 
 REPO = REPOSITORY
+SEED_ARTICLES = REPO / "tests" / "data" / "seeds"  # the seed set eval/questions.jsonl asks about, whatever seeds/ holds
 
 
 def default_encoder() -> Encoder:
@@ -21,7 +22,7 @@ def retrievers(encoder: Encoder, dictionary: Dictionary | None = None) -> tuple[
     """Hybrid-capable retrievers over FacQA's passages and over the seeds (indexes cached);
     `dictionary` translates English questions instead of the default one."""
     facqa_root, _ = index_corpus(FACQA / "passages.jsonl", cache_root(), encoder=encoder)
-    seeds_root, _ = index_corpus(REPO / "seeds", cache_root(), encoder=encoder)
+    seeds_root, _ = index_corpus(SEED_ARTICLES, cache_root(), encoder=encoder)
     return Retriever.open(facqa_root, encoder, dictionary), Retriever.open(seeds_root, encoder, dictionary)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 
-from common import FACQA, REPO
+from common import FACQA, REPO, SEED_ARTICLES
 
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.index.build import IndexSettings
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.store import StoredIndex
-from news_assistant.ingest.articles import read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.articles import read_articles, read_jsonl, scan_seeds
 from news_assistant.ingest.chunking import ChunkSettings, chunk_article
 from news_assistant.search.retrieve import Retriever
 from news_assistant.text.analysis import Analyzer
@@ -53,7 +53,7 @@ def analyzers() -> None:
 
 def chunking() -> None:
     warnings: list[str] = []
-    articles = [read_seed(seed, warnings.append) for seed in scan_seeds(REPO / "seeds", warnings.append)]
+    articles = [article for seed in scan_seeds(SEED_ARTICLES, warnings.append) for article in read_articles(seed, warnings.append)]
     questions = evaluate.load_questions(REPO / "eval" / "questions.jsonl")
     print("eval/questions.jsonl, BM25 (Indonesian questions | all questions)")
     for max_chars in (200, 300, 400, 500, 700, 1000):

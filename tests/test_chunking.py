@@ -1,13 +1,13 @@
 import pytest
 from helpers import BOILERPLATE, FACQA, KIBLAT, SEEDS, needs_facqa
 
-from news_assistant.ingest.articles import make_article, read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.articles import make_article, read_articles, read_jsonl, scan_seeds
 from news_assistant.ingest.chunking import ChunkSettings, chunk_article, pack
 
 
 @pytest.fixture(scope="module")
 def seed_articles():
-    return [read_seed(seed, print) for seed in scan_seeds(SEEDS, print)]
+    return [article for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)]
 
 
 def test_every_chunk_is_the_exact_slice_of_its_file(seed_articles):

@@ -13,7 +13,7 @@ from news_assistant.errors import AssistantError
 from news_assistant.evaluation.metrics import load_questions
 from news_assistant.index import store
 from news_assistant.index.build import index_seeds
-from news_assistant.ingest.articles import read_seed, scan_seeds
+from news_assistant.ingest.articles import read_articles, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.encoder import Encoder, ModelSpec, default_model_folder, resolve
 from news_assistant.models.export import EMBEDDINGS
@@ -30,7 +30,8 @@ def oracle():
 
 @pytest.fixture(scope="module")
 def seed_passages():
-    return [chunk.text for seed in scan_seeds(SEEDS, print) for chunk in chunk_article(read_seed(seed, print))]
+    return [chunk.text for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)
+                     for chunk in chunk_article(article)]
 
 
 @pytest.fixture(scope="module")

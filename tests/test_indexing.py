@@ -90,6 +90,6 @@ def test_empty_seeds_folder_fails_and_keeps_the_index(built, tmp_path):
     for path in seeds.iterdir():  # every article deleted
         path.unlink()
     generation = store.live_generation(index)
-    with pytest.raises(AssistantError, match=r"no readable articles in .*seeds \(looked for .txt and .md files\)"):
+    with pytest.raises(AssistantError, match=r"no readable articles in .*seeds \(looked for .txt, .md, .html, .*, .pdf files\)"):
         index_seeds(seeds, index)
     assert store.live_generation(index) == generation and len(doc_ids(index)) == 3

@@ -4,13 +4,14 @@ import pytest
 from helpers import AFP, BOILERPLATE, KIBLAT, MINA, SEEDS
 
 from news_assistant.errors import AssistantError
-from news_assistant.ingest.articles import SeedFile, SkippedFile, decode, read_jsonl, read_seed, scan_seeds
+from news_assistant.ingest.articles import FORMATS, SeedFile, read_articles, read_jsonl, scan_seeds
+from news_assistant.ingest.formats import SkippedFile, decode
 
 
 @pytest.fixture(scope="module")
 def articles():
     warnings = []
-    found = {seed.id: read_seed(seed, warnings.append) for seed in scan_seeds(SEEDS, warnings.append)}
+    found = {article.id: article for seed in scan_seeds(SEEDS, warnings.append) for article in read_articles(seed, warnings.append)}
     assert warnings == []
     return found
 
@@ -83,16 +84,20 @@ def test_binary_file_is_skipped_by_name():
 
 def test_empty_file_is_skipped_with_a_warning(tmp_path):
     warnings = []
-    assert read_seed(SeedFile("empty", tmp_path / "empty.txt", "x", b"  \n\t\n"), warnings.append) is None
+    (tmp_path / "empty.txt").write_bytes(b"  \n\t\n")
+    assert read_articles(SeedFile("empty", tmp_path / "empty.txt", "x", FORMATS[0]), warnings.append) == []
     assert warnings == [f"{tmp_path / 'empty.txt'}: only whitespace, skipped"]
 
 
-def test_scan_ignores_other_files_and_hidden_ones(tmp_path):
+def test_scan_names_unknown_files_with_the_types_it_reads_and_ignores_hidden_ones(tmp_path):
     (tmp_path / "a.txt").write_text("Satu.")
     (tmp_path / "b.md").write_text("Dua.")
-    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "c.docx").write_bytes(b"PK")
     (tmp_path / ".d.txt").write_text("Tersembunyi.")
-    assert [seed.id for seed in scan_seeds(tmp_path, print)] == ["a", "b"]
+    warnings = []
+    assert [seed.id for seed in scan_seeds(tmp_path, warnings.append)] == ["a", "b"]
+    assert warnings == [f"{tmp_path / 'c.docx'}: not a format the assistant reads (.txt, .md, .html, .htm, .rss, .atom, "
+                        ".xml, .warc, .warc.gz, .pdf), skipped"]
 
 
 def test_jsonl_corpus(tmp_path):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import REPO
+from helpers import REPO, SEEDS
 
 from news_assistant.app.archive import Archive
 from news_assistant.app.cli import main
@@ -144,7 +144,7 @@ def test_the_engine_comes_from_the_config_file(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory, encoder):
     folder = tmp_path_factory.mktemp("engines")
-    shutil.copytree(REPO / "seeds", folder / "seeds")
+    shutil.copytree(SEEDS, folder / "seeds")
     index_seeds(folder / "seeds", folder / "index", encoder=encoder)
     index_seeds(folder / "seeds", lite(folder))  # BM25 only first: adding vectors later changes the rows' schema
     assert index_seeds(folder / "seeds", lite(folder), encoder=encoder).encoded == 18

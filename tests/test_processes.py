@@ -34,9 +34,11 @@ def archive(tmp_path) -> Path:
     """A seeds folder big enough that a build takes a few seconds: the seeds, 1,200 times over."""
     folder = tmp_path / "archive"
     folder.mkdir()
-    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
-    for number in range(1200):
-        (folder / f"arsip-{number:04d}.txt").write_text(f"Arsip nomor {number}.\n\n{texts[number % 3]}", encoding="utf-8")
+    words = " ".join(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))).split()
+    pick = random.Random(7)
+    for number in range(1200):  # different texts: copies of one article would be indexed once
+        sentences = [" ".join(pick.choices(words, k=14)) + "." for _ in range(30)]
+        (folder / f"arsip-{number:04d}.txt").write_text(f"Arsip nomor {number}.\n\n" + " ".join(sentences), encoding="utf-8")
     return folder
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from helpers import REPO, SEEDS, needs_facqa
 
-from news_assistant.ingest.articles import read_seed, scan_seeds
+from news_assistant.ingest.articles import read_articles, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span, whole_words
 from news_assistant.models.tokenizer import shared_tokenizer
@@ -63,7 +63,8 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
     base = default_model_folder(model_cache)
     model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
     model = model.merge_and_unload().eval()
-    passages = [chunk.text for seed in scan_seeds(SEEDS, print) for chunk in chunk_article(read_seed(seed, print))]
+    passages = [chunk.text for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)
+                     for chunk in chunk_article(article)]
     tokenizer = shared_tokenizer(base)
     for question in ["Berapa anggota ISIS yang menyerahkan diri di Raqqah?",
                      "Where did the remaining ISIS fighters flee after Raqqa was taken?"]:

@@ -38,12 +38,6 @@ BAD_SEEDS = {
     "empty file": ("kosong.txt", b"", "empty file, skipped"),
     "whitespace only": ("spasi.txt", b"  \n\t\n   \n", "only whitespace, skipped"),
     "binary named .txt": ("gambar.txt", bytes(range(256)) * 40, "binary file (contains NUL bytes), skipped"),
-    "HTML saved as .txt": (
-        "halaman.txt",
-        b"<!DOCTYPE html>\n<html><head><title>Raqqa</title><script>var x = 1;</script></head>\n"
-        b"<body><p>Pasukan SDF merebut Raqqa.</p></body></html>\n",
-        "a saved web page (HTML), not article text; save the article as plain text, skipped",
-    ),
 }
 
 
@@ -54,6 +48,17 @@ def test_an_unreadable_seed_is_skipped_by_name_and_the_rest_indexed(seeds, tmp_p
     code, out, err = index(capsys, seeds, tmp_path / "index")
     assert code == 0 and out.startswith(f"{SEEDS_TOTAL}, 18 passages")
     assert f"warning: {seeds / name}: {warning}\n" in err and "Traceback" not in err
+
+
+def test_a_web_page_saved_under_a_text_name_is_read_as_a_page(seeds, tmp_path, capsys):
+    from test_formats import PAGE
+
+    (seeds / "halaman.txt").write_text(PAGE, encoding="utf-8")
+    code, out, err = index(capsys, seeds, tmp_path / "index")
+    assert code == 0 and out.startswith("4 articles")
+    assert f"warning: {seeds / 'halaman.txt'}: a saved web page under a text name, read as HTML" in err
+    article = store.read(tmp_path / "index").articles["halaman"]
+    assert article.url == "https://kabarpriangan.example/2024/09/21/banjir-garut" and "<p>" not in article.text
 
 
 @pytest.mark.parametrize(
@@ -108,7 +113,7 @@ def test_the_same_article_under_two_names_is_indexed_once(seeds, tmp_path, capsy
     copy.write_bytes((seeds / f"{KIBLAT}.txt").read_bytes())
     code, out, err = index(capsys, seeds, tmp_path / "index")
     assert code == 0 and out.startswith(SEEDS_TOTAL)
-    assert f"warning: {copy}: same text as {seeds / f'{KIBLAT}.txt'}, skipped" in err
+    assert f"warning: {copy}: same content as {seeds / f'{KIBLAT}.txt'}, skipped" in err
 
 
 def test_file_names_with_spaces_and_non_ascii_are_cited_as_named(seeds, tmp_path, capsys):

@@ -13,7 +13,7 @@ from helpers import CANONICAL_ENGLISH, CANONICAL_QUESTION, FACQA, KIBLAT, REPO, 
 from news_assistant.app.archive import Archive
 from news_assistant.evaluation.metrics import load_questions
 from news_assistant.index.build import index_seeds
-from news_assistant.ingest.articles import read_seed, scan_seeds
+from news_assistant.ingest.articles import read_articles, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
 from news_assistant.models.encoder import INT8_ONNX, _SentenceTransformer, default_model_folder
 from news_assistant.models.onnx_encoder import OnnxSentenceEncoder
@@ -33,7 +33,8 @@ def dense_index(tmp_path_factory, encoder):
 
 def test_the_torch_free_encoder_gives_the_sentence_transformers_vectors(encoder):
     assert isinstance(encoder.model, OnnxSentenceEncoder)
-    passages = [chunk.text for seed in scan_seeds(SEEDS, print) for chunk in chunk_article(read_seed(seed, print))]
+    passages = [chunk.text for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)
+                     for chunk in chunk_article(article)]
     questions = [q.question for q in load_questions(REPO / "eval" / "questions.jsonl")]
     if FACQA.exists():
         questions += [q.question for q in load_questions(FACQA / "questions-valid.jsonl")][:100]

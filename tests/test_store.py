@@ -6,7 +6,7 @@ import pytest
 from news_assistant.errors import AssistantError
 from news_assistant.index import store
 from news_assistant.index.build import index_seeds
-from news_assistant.ingest.articles import read_seed, scan_seeds
+from news_assistant.ingest.articles import read_articles, scan_seeds
 
 
 def live_files(index):
@@ -103,6 +103,6 @@ def test_ctrl_c_just_before_the_switch_leaves_the_old_index_and_no_leftovers(bui
 
 def test_articles_come_back_from_the_store_as_they_were_read(built):
     seeds, index = built
-    read = {article.id: article for article in (read_seed(seed, print) for seed in scan_seeds(seeds, print))}
+    read = {article.id: article for seed in scan_seeds(seeds, print) for article in read_articles(seed, print)}
     stored = store.read(index).articles
     assert stored == read and any(article.headline for article in stored.values())

@@ -31,11 +31,10 @@ from news_assistant.evaluation import report
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_corpus
 from news_assistant.index.engine import ENGINES
-from news_assistant.ingest.articles import MAX_FILE_BYTES
+from news_assistant.ingest.articles import MAX_FILE_BYTES, SUPPORTED
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from news_assistant.progress import no_progress
 from news_assistant.search.retrieve import MODES, Passage, Retriever, check_mode
-from news_assistant.text.metadata import display_date
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "after the command: see `assistant --help`.",
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    index = command("index", "build or update the index from the seeds folder",
+    index = command("index", f"build or update the index from the seeds folder (reads {SUPPORTED})",
                     "assistant index                       # after adding, changing or deleting seed files",
                     "assistant index --rebuild             # from scratch (another --model, a damaged index)",
                     "assistant index --seeds ~/arsip --index ~/arsip-index")
@@ -255,9 +254,13 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
         console.print(Text.assemble((f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold")))
         console.print(
             Text.assemble(
-                (passage.citation, "green"), f"  ·  {display_date(passage.date)}  ·  ", (f"score {passage.score:.2f}", "dim")
+                (passage.citation, "green"), f"  ·  {passage.dateline}  ·  ", (f"score {passage.score:.2f}", "dim")
             )
         )
+        if passage.url:
+            console.print(Text(passage.url, style="blue underline"), soft_wrap=True)
+        if passage.also:
+            console.print(Text(passage.also_line, style="dim"))
         console.print(one_line(passage.text, passage.matches, "bold yellow"))
         console.print()
 

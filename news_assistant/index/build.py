@@ -31,15 +31,17 @@ from news_assistant.index.manifest import (
 from news_assistant.index.store import text_hash
 from news_assistant.ingest.articles import (
     MAX_FILE_BYTES,
-    SEED_SUFFIXES,
+    SUPPORTED,
     Article,
     SeedFile,
     SkippedFile,
+    read_articles,
     read_jsonl,
-    read_seed,
+    reader_of,
     scan_seeds,
 )
 from news_assistant.ingest.chunking import Chunk, chunk_article
+from news_assistant.ingest.duplicates import near_copies
 from news_assistant.models.encoder import Encoder
 from news_assistant.progress import Progress, counted, no_progress, quiet
 
@@ -55,6 +57,7 @@ class IndexReport:
     written: bool = False
     rebuilt: bool = False  # built from scratch although an index existed
     encoded: int = 0  # passages embedded in this run (the rest were reused)
+    copies: int = 0  # near-copies of another article, listed on it rather than indexed
 
     def summary(self) -> str:
         counts = f"{counted(self.articles, 'article')}, {counted(self.chunks, 'passage')}"
@@ -63,7 +66,9 @@ class IndexReport:
         if self.rebuilt:
             return f"{counts} (rebuilt)"
         embedded = f"; {self.encoded} embedded" if self.encoded else ""
-        return f"{counts} (+{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed{embedded})"
+        copies = f"; {self.copies} near-{'copy' if self.copies == 1 else 'copies'} listed on their original" if self.copies else ""
+        return (f"{counts} (+{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+                f"{embedded}{copies})")
 
 
 class Embedder:
@@ -97,10 +102,12 @@ def write_index(
     encoder: Encoder | None = None,
     previous: SearchIndex | None = None,
     seeds: dict | None = None,
+    copies: dict[str, dict] | None = None,
 ) -> tuple[int, int]:
     """Chunk, analyze, embed and index `articles`, then make them the engine's live contents
     (`seeds`: the seeds folder's record, `manifest.seeds_record`; `previous`: the live index whose
-    vectors can be reused, and without which nothing of the current contents is kept). Returns
+    vectors can be reused, and without which nothing of the current contents is kept; `copies`:
+    the sources of near-copies, recorded but not indexed). Returns
     (passages, passages newly embedded)."""
     engine = as_engine(engine)
     chunks = []
@@ -116,7 +123,8 @@ def write_index(
         **settings.to_dict(),
         "embedding": embedding_settings(encoder),
         "counts": {"articles": len(articles), "chunks": len(chunks)},
-        "sources": {a.id: {"path": a.source, "sha256": a.content_hash} for a in articles},
+        "sources": {**{a.id: {"path": a.source, "sha256": a.content_hash, "reader": reader_of(a.format)} for a in articles},
+                    **(copies or {})},
         "seeds": seeds,
     }
     embed = Embedder(encoder, previous, progress) if encoder else None
@@ -169,26 +177,39 @@ def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bo
         check_model(previous.manifest, encoder, engine.where)
     report.rebuilt = previous is None and engine.exists()
     old_sources = previous.manifest["sources"] if previous else {}
+    by_path: dict[str, list[str]] = {}
+    for doc_id, source in old_sources.items():
+        by_path.setdefault(source["path"], []).append(doc_id)
     articles: list[Article] = []
     for done, seed in enumerate(files, start=1):
         progress("reading", done, len(files))
-        old = old_sources.get(seed.id)
-        if previous and old and old["sha256"] == seed.content_hash and old["path"] == str(seed.path):
-            articles.append(previous.articles[seed.id])
+        olds = by_path.get(str(seed.path), [])
+        same = olds and all(old_sources[d]["sha256"] == seed.content_hash
+                            and old_sources[d].get("reader", reader_of("text")) == reader_of(seed.format.name) for d in olds)
+        if previous and same and all(d in previous.articles for d in olds):
+            articles += [previous.articles[d] for d in olds]
             continue
         try:
-            article = read_seed(seed, report.warnings.append)
+            found = read_articles(seed, report.warnings.append)
         except SkippedFile as skipped:
             report.warnings.append(str(skipped))
             continue
-        if article is None:
-            continue
-        articles.append(article)
-        (report.changed if old else report.added).append(seed.id)
+        articles += found
+        if not same:
+            report.changed += [a.id for a in found if a.id in old_sources]
+            report.added += [a.id for a in found if a.id not in old_sources]
     if not articles:
-        raise AssistantError(f"no readable articles in {seeds} (looked for {' and '.join(SEED_SUFFIXES)} files)")
-    kept = {article.id for article in articles}
+        raise AssistantError(f"no readable articles in {seeds} (looked for {SUPPORTED} files)")
+    everything = {article.id: article for article in articles}
+    articles, copy_of = near_copies(articles)
+    # A copy's source is recorded too, so the next build knows its file and reads it again only
+    # when something changed.
+    copies = {copy: {"path": everything[copy].source, "sha256": everything[copy].content_hash,
+                     "reader": reader_of(everything[copy].format), "copy_of": kept} for copy, kept in copy_of.items()}
+    report.copies = len(copy_of)
+    kept = {article.id for article in articles} | set(copy_of)
     report.removed = sorted(set(old_sources) - kept)
+    report.added = [doc_id for doc_id in report.added if doc_id not in copy_of]
     report.articles = len(articles)
     # By fingerprint, which names model and backend: `embedding_settings` would load the model.
     same_vectors = previous and fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
@@ -196,7 +217,7 @@ def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bo
     if same_vectors and not (report.added or report.changed or report.removed) and previous.manifest.get("seeds") == record:
         report.chunks = previous.manifest["counts"]["chunks"]
         return report
-    report.chunks, report.encoded = write_index(engine, articles, settings, progress, encoder, previous, record)
+    report.chunks, report.encoded = write_index(engine, articles, settings, progress, encoder, previous, record, copies)
     report.written = True
     return report
 

@@ -119,7 +119,8 @@ def article_record(article: Article) -> dict:
 
 def article_from_record(row: dict) -> Article:
     return Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
-                      "headline": tuple(row["headline"]) if row["headline"] else None})
+                      "headline": tuple(row["headline"]) if row["headline"] else None,
+                      "pages": tuple(row.get("pages", ())), "also": tuple(tuple(copy) for copy in row.get("also", ()))})
 
 
 def _write_jsonl(path: Path, rows) -> None:

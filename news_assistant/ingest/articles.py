@@ -1,28 +1,35 @@
-"""Read articles from a seeds folder (.txt, .md) or a JSONL corpus into `Article`s.
+"""Read articles from a seeds folder (text, Markdown, web pages, feeds, web archives, PDFs; see
+`formats`) or a JSONL corpus into `Article`s.
 
-An article keeps its source text untouched (`text`); boilerplate is not cut out but left out of
-`blocks`, so every later offset points at the exact place in the file a user can open.
+An article keeps its text untouched (`text`: the file's own for text and Markdown, the extracted
+text for the other formats, which the index stores); boilerplate is not cut out but left out of
+`blocks`, so every later offset points at the exact place a user can open.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from news_assistant.errors import AssistantError, UsageError
+from news_assistant.files import sha256_file
+from news_assistant.ingest.formats import Extracted, Format, SkippedFile, Warn, article_key, feed, html, pdf, plain, warc
 from news_assistant.text.boilerplate import find_body
 from news_assistant.text.metadata import extract
 from news_assistant.text.sentences import Span
 
-SEED_SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 20 * 1024 * 1024  # the default; `assistant index --max-file-mb` changes it
-# A page saved from a browser: its markup would be indexed as words and cited as text.
-_HTML_PAGE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
-Warn = Callable[[str], None]
+FORMATS = (
+    Format("text", (".txt", ".md"), plain.read),
+    Format("html", (".html", ".htm"), html.read),
+    Format("feed", (".rss", ".atom", ".xml"), feed.read),
+    Format("warc", (".warc", ".warc.gz"), warc.read, streams=True),
+    Format("pdf", (".pdf",), pdf.read),
+)
+SUPPORTED = ", ".join(suffix for found in FORMATS for suffix in found.suffixes)
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the default; `assistant index --max-file-mb` changes it (web archives stream)
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,24 @@ class Article:
     content_hash: str = ""
     record_line: int | None = None  # for a JSONL record, its line in `source`
     headline: Span | None = None  # the text's own headline line; None when the title is derived
+    url: str | None = None
+    author: str | None = None
+    format: str = "text"  # the reader that made it (`FORMATS`); "jsonl" for a corpus line
+    pages: tuple[int, ...] = ()  # where each page of a PDF starts in `text`
+    also: tuple[tuple[str | None, str | None, str | None], ...] = ()  # near-copies: (outlet, date, url)
+
+    @property
+    def extracted(self) -> bool:
+        """Whether `text` was extracted (an HTML page, a PDF …) rather than being the file's own."""
+        return self.format not in ("text", "jsonl")
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based PDF page that `offset` falls on; None for other formats."""
+        return sum(start <= offset for start in self.pages) or None if self.pages else None
 
     def line_of(self, offset: int) -> int:
-        """The 1-based line of `source` that `offset` into `text` falls on."""
+        """The 1-based line of `source` (of the extracted text, for an extracted article) that
+        `offset` into `text` falls on."""
         if self.record_line is not None:
             return self.record_line
         return self.text.count("\n", 0, offset) + 1
@@ -48,35 +70,12 @@ class Article:
 
 @dataclass(frozen=True)
 class SeedFile:
-    """A seed file's identity and content hash, read before deciding whether to re-ingest it."""
+    """A seed file's identity, reader and content hash, read before deciding whether to re-ingest it."""
 
-    id: str
+    id: str  # its name without the format's suffix: the id of its article (or the prefix of its articles')
     path: Path
     content_hash: str
-    data: bytes
-
-
-class SkippedFile(AssistantError):
-    """A file that cannot be read as text (binary, too large); the caller skips it and says so."""
-
-
-def decode(data: bytes, name: str, warn: Warn) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), UTF-16 by BOM, else Windows-1252 with a warning."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data:
-        raise SkippedFile(f"{name}: binary file (contains NUL bytes), skipped")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        warn(f"{name}: not valid UTF-8, decoded as Windows-1252 (Latin-1); check accented letters")
-    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
-    if controls > max(2, len(text) // 100):
-        raise SkippedFile(f"{name}: binary file (control characters), skipped")
-    return text
+    format: Format
 
 
 def make_article(
@@ -88,8 +87,10 @@ def make_article(
     title: str | None = None,
     date: str | None = None,
     outlet: str | None = None,
+    **metadata,
 ) -> Article:
-    """Clean and describe one text; explicit metadata (from JSONL) wins over what is read from it."""
+    """Clean and describe one text; metadata the source states (JSONL fields, a page's, feed's or
+    PDF's own) wins over what is read from the text."""
     body = find_body(text)
     found = extract(text, body.blocks)
     return Article(
@@ -97,28 +98,60 @@ def make_article(
         title=title or found.title or doc_id,
         source=source,
         text=text,
-        blocks=body.blocks,
+        blocks=_split(body.blocks, metadata.get("pages", ())),
         date=date or found.date,
         place=found.place,
         outlet=outlet or body.outlet or found.outlet,
         content_hash=content_hash,
         record_line=record_line,
         headline=found.headline,
+        **metadata,
     )
+
+
+def _split(blocks: tuple[Span, ...], cuts: tuple[int, ...]) -> tuple[Span, ...]:
+    """Blocks cut where a page starts, so no passage crosses a page and each cites its own."""
+    for cut in cuts:
+        blocks = tuple(part for start, end in blocks
+                       for part in (((start, cut), (cut, end)) if start < cut < end else ((start, end),)))
+    return blocks
 
 
 def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MB".replace(".0 MB", " MB") if count >= 2**20 else f"{count / 2**10:.0f} KB"
 
 
-def _candidates(folder: Path) -> list[Path]:
-    """The files of `folder` that may be articles (by suffix, not hidden)."""
+def reader_of(name: str) -> str:
+    """What the manifest records of the reader that made an article: its format and version, so
+    a reader that extracts differently reads its files again."""
+    found = next((found for found in FORMATS if found.name == name), None)
+    return f"{name}-v{found.version}" if found else name
+
+
+def format_of(path: Path) -> Format | None:
+    return next((found for found in FORMATS if found.matches(path.name)), None)
+
+
+def _stem(path: Path, found: Format) -> str:
+    suffix = next(suffix for suffix in found.suffixes if path.name.lower().endswith(suffix))
+    return path.name[: -len(suffix)]
+
+
+def _candidates(folder: Path, warn: Warn | None = None) -> list[Path]:
+    """The files of `folder` that a reader reads (not hidden); with `warn`, the others are named."""
     if not folder.exists():
         raise UsageError(f"seeds folder {folder.resolve()} does not exist")
     if not folder.is_dir():
         raise UsageError(f"seeds path {folder.resolve()} is not a folder")
-    return [path for path in sorted(folder.iterdir())
-            if not path.name.startswith(".") and path.suffix.lower() in SEED_SUFFIXES and path.is_file()]
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if format_of(path):
+            found.append(path)
+        elif warn:
+            warn(f"{path}: not a format the assistant reads ({SUPPORTED}), skipped")
+    return found
 
 
 def seed_stamps(folder: Path) -> dict[str, list[int]]:
@@ -134,42 +167,57 @@ def seed_stamps(folder: Path) -> dict[str, list[int]]:
 
 
 def scan_seeds(folder: Path, warn: Warn, max_bytes: int = MAX_FILE_BYTES) -> list[SeedFile]:
-    """The seed files in `folder` with their hashes; unreadable or oversized files are skipped by name."""
+    """The seed files in `folder` with their hashes; unreadable, oversized and unknown files are
+    skipped by name."""
     seeds: dict[str, SeedFile] = {}
     by_content: dict[str, SeedFile] = {}  # a copy under a second name would answer twice
-    for path in _candidates(folder):
+    for path in _candidates(folder, warn):
+        found = format_of(path)
         try:
             size = path.stat().st_size
-            if size > max_bytes:
+            if size > max_bytes and not found.streams:
                 warn(f"{path}: {_size(size)} is over the {_size(max_bytes)} limit, skipped")
                 continue
-            data = path.read_bytes()
+            digest = sha256_file(path)
         except FileNotFoundError:
             warn(f"{path}: removed while reading, skipped")
             continue
         except OSError as error:
             warn(f"{path}: cannot be read ({error.strerror}), skipped")
             continue
-        if path.stem in seeds:
-            warn(f"{path}: same name as {seeds[path.stem].path}, skipped (document ids are file stems)")
+        stem = _stem(path, found)
+        if stem in seeds:
+            warn(f"{path}: same name as {seeds[stem].path}, skipped (document ids are file names)")
             continue
-        digest = hashlib.sha256(data).hexdigest()
         if digest in by_content:
-            warn(f"{path}: same text as {by_content[digest].path}, skipped")
+            warn(f"{path}: same content as {by_content[digest].path}, skipped")
             continue
-        seeds[path.stem] = by_content[digest] = SeedFile(path.stem, path, digest, data)
+        seeds[stem] = by_content[digest] = SeedFile(stem, path, digest, found)
     return list(seeds.values())
 
 
-def read_seed(seed: SeedFile, warn: Warn) -> Article | None:
-    """The article in a seed file, or None (with a warning) when it holds no text."""
-    text = decode(seed.data, str(seed.path), warn)
-    if not text.strip():
-        warn(f"{seed.path}: {'empty file' if not text else 'only whitespace'}, skipped")
-        return None
-    if _HTML_PAGE.search(text[:4096]):
-        raise SkippedFile(f"{seed.path}: a saved web page (HTML), not article text; save the article as plain text, skipped")
-    return make_article(seed.id, text, str(seed.path), seed.content_hash)
+def read_articles(seed: SeedFile, warn: Warn) -> list[Article]:
+    """The articles of a seed file (none, with a warning, when it holds no text); a file that is
+    not what its name says raises `SkippedFile`."""
+    try:
+        found = list(seed.format.read(seed.path, str(seed.path), warn))
+    except FileNotFoundError:
+        raise SkippedFile(f"{seed.path}: removed while reading, skipped") from None
+    several = seed.format.name in ("feed", "warc")
+    articles, ids = [], set()
+    for extracted in found:
+        doc_id = article_key(seed.id, extracted.key or str(len(articles))) if several else seed.id
+        if doc_id in ids:  # an entry or page the file holds twice
+            continue
+        ids.add(doc_id)
+        articles.append(_article(doc_id, extracted, seed))
+    return articles
+
+
+def _article(doc_id: str, extracted: Extracted, seed: SeedFile) -> Article:
+    return make_article(doc_id, extracted.text, str(seed.path), seed.content_hash, title=extracted.title,
+                        date=extracted.published, outlet=extracted.outlet, url=extracted.url, author=extracted.author,
+                        format=seed.format.name, pages=extracted.pages)
 
 
 def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
@@ -191,7 +239,8 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def read_jsonl(path: Path) -> list[Article]:
-    """Articles from a JSONL corpus of {"id", "text", "title"?, "date"?, "source"?} lines."""
+    """Articles from a JSONL corpus of {"id", "text", "title"?, "date"?/"published"?, "source"?/"outlet"?,
+    "url"?, "author"?} lines."""
     articles: dict[str, Article] = {}
     for number, record in jsonl_records(path):
         doc_id, text = record.get("id"), record.get("text")
@@ -212,8 +261,11 @@ def read_jsonl(path: Path) -> list[Article]:
             digest,
             record_line=number,
             title=record.get("title"),
-            date=record.get("date"),
-            outlet=record.get("source"),
+            date=record.get("published") or record.get("date"),
+            outlet=record.get("outlet") or record.get("source"),
+            url=record.get("url"),
+            author=record.get("author"),
+            format="jsonl",
         )
     if not articles:
         raise AssistantError(f"{path} holds no records")

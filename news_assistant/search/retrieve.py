@@ -14,6 +14,7 @@ from news_assistant.models.encoder import Encoder
 from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
 from news_assistant.search.query import Query, check_question, known_names, named_terms, readable
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
+from news_assistant.text.metadata import display_date
 from news_assistant.text.sentences import Span, split_sentences
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
 
@@ -53,10 +54,30 @@ class Passage:
     matches: tuple[Span, ...]  # where query terms occur, as offsets into `text`
     headline: Span | None = None  # the article's headline line, as offsets into the source file
     support: Support | None = None  # how much of the question its article says
+    outlet: str | None = None
+    url: str | None = None
+    page: int | None = None  # the PDF page it starts on
+    extracted: bool = False  # offsets point into the extracted text the index stores, not the file's
+    also: tuple[tuple[str | None, str | None, str | None], ...] = ()  # near-copies: (outlet, date, url)
+
+    @property
+    def dateline(self) -> str:
+        """When and by whom: "13 Feb 2019 · Kompas"."""
+        return " · ".join(part for part in (display_date(self.date), self.outlet) if part)
+
+    @property
+    def also_line(self) -> str:
+        """The near-copies of its article: "also published by Tribun (2 Jan 2020), Antara"."""
+        named = [f"{outlet or url or 'another copy'}" + (f" ({display_date(date)})" if date else "")
+                 for outlet, date, url in self.also]
+        return f"also published by {', '.join(named)}" if named else ""
 
     @property
     def citation(self) -> str:
-        return f"{self.source}:{self.line}"
+        """Where to find it: the file and line, the PDF and page, or the page or record extracted."""
+        if self.page is not None:
+            return f"{self.source} p. {self.page}"
+        return f"{self.source}:{self.line}" if not self.extracted else self.source
 
 
 def check_mode(mode: str) -> str:
@@ -191,6 +212,11 @@ class Retriever:
                     matches=matches,
                     headline=article.headline,
                     support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key, ceiling)),
+                    outlet=article.outlet,
+                    url=article.url,
+                    page=article.page_of(chunk.start),
+                    extracted=article.extracted,
+                    also=article.also,
                 )
             )
         return passages
@@ -208,4 +234,8 @@ def passage_json(passage: Passage) -> dict:
         "end": passage.end,
         "text": passage.text,
         "score": round(passage.score, 4),
+        **{key: value for key, value in (("published", passage.date), ("outlet", passage.outlet), ("url", passage.url),
+                                         ("page", passage.page)) if value},
+        **({"also": [{"outlet": outlet, "published": date, "url": url} for outlet, date, url in passage.also]}
+           if passage.also else {}),
     }

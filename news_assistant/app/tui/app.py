@@ -25,7 +25,6 @@ from news_assistant.app.tui.widgets import AnswerCard
 from news_assistant.errors import AssistantError
 from news_assistant.progress import counted
 from news_assistant.search.retrieve import MODES, Passage
-from news_assistant.text.metadata import display_date
 
 
 class AssistantApp(App):
@@ -132,9 +131,8 @@ class AssistantApp(App):
         except AssistantError as error:
             self.call_from_thread(card.show_error, f"error: {error}")
             return
-        dates = [display_date(passage.date) for passage in passages]
         writing = self.archive.writer is not None and not answer.abstained
-        self.call_from_thread(card.show, answer, passages, mode, dates, writing)
+        self.call_from_thread(card.show, answer, passages, mode, writing)
         self.call_from_thread(setattr, self, "status", "ready")
         if writing:
             cancel = self.writing.setdefault(card, threading.Event())

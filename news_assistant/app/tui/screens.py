@@ -103,8 +103,10 @@ class ArticleScreen(Screen):
         yield Header()
         heading = Text.assemble(
             (self.article.title, "bold"), "\n",
-            (f"{self.passage.citation} · passage [{self.passage.rank}] · characters "
-             f"{self.passage.start}–{self.passage.end}", "green"),
+            (f"{self.passage.citation} · {self.passage.dateline} · passage [{self.passage.rank}] · characters "
+             f"{self.passage.start}–{self.passage.end}" + (" of the extracted text" if self.passage.extracted else ""),
+             "green"),
+            *((("\n" + self.article.url, "blue"),) if self.article.url else ()),
         )
         yield Static(heading, id="article-heading")
         yield TextArea(self.article.text, read_only=True, soft_wrap=True, show_line_numbers=True, id="article")

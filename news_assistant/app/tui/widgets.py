@@ -46,12 +46,14 @@ def generated_markdown(text: str) -> str:
         f"[\\[{n}\\]](cite:{n})" for n in match.group(1).split(", ")), escaped)
 
 
-def citation_line(passage: Passage, date: str) -> Text:
+def citation_line(passage: Passage) -> Text:
+    """A source in the list: its title, where it is, when and by whom, its URL, its near-copies."""
     snippet = " ".join(passage.text.split())
     snippet = snippet if len(snippet) <= SNIPPET_CHARS else snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    extra = [(f"\n{line}", style) for line, style in ((passage.url, "blue"), (passage.also_line, "dim italic")) if line]
     return Text.assemble(
         (f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold"), "\n",
-        (f"{passage.citation} · {date}", "green"), "\n", (snippet, "dim"),
+        (f"{passage.citation} · {passage.dateline}", "green"), *extra, "\n", (snippet, "dim"),
     )
 
 
@@ -109,7 +111,7 @@ class AnswerCard(Vertical):
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
 
-    def show(self, answer: Answer, passages: list[Passage], mode: str, dates: list[str], writing: bool = False) -> None:
+    def show(self, answer: Answer, passages: list[Passage], mode: str, writing: bool = False) -> None:
         """The archive's answer and sources; with `writing`, room above them for the LLM's answer."""
         self.answer, self.passages = answer, passages
         self.writing = writing and not answer.abstained
@@ -122,7 +124,7 @@ class AnswerCard(Vertical):
         if passages and not answer.abstained:  # an abstention shows no noise
             sure = f" · confidence {answer.confidence:.0%}" if answer.confidence is not None else ""
             self.mount(Static(f"Sources ({mode}){sure}", classes="sources-title"))
-            options = [Option(citation_line(p, date), id=str(p.rank)) for p, date in zip(passages, dates)]
+            options = [Option(citation_line(p), id=str(p.rank)) for p in passages]
             self.mount(OptionList(*options, classes="sources"))
 
     def update_generated(self, text: str) -> None:
