@@ -17,7 +17,7 @@ from news_assistant.ingest.articles import Article
 
 @dataclass(frozen=True)
 class DedupSettings:
-    threshold: float = 0.7  # estimated Jaccard similarity of shingles at which two articles are one story
+    threshold: float = 0.6  # estimated Jaccard of shingles at which two articles are one story (bench/dedup.py)
     shingle: int = 5  # words per shingle
     permutations: int = 128
 
