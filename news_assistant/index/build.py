@@ -18,7 +18,7 @@ import numpy as np
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.index import store
-from news_assistant.index.engine import EngineSettings, IndexEngine, SearchIndex, as_engine, open_engine
+from news_assistant.index.engine import EngineSettings, Generation, IndexEngine, SearchIndex, as_engine, open_engine
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.manifest import (
     IndexSettings,
@@ -128,7 +128,7 @@ def write_index(
         "seeds": seeds,
     }
     embed = Embedder(encoder, previous, progress) if encoder else None
-    engine.write(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed, fresh=previous is None)
+    engine.write(Generation(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed, fresh=previous is None))
     return len(chunks), embed.encoded if embed else 0
 
 

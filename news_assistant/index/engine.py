@@ -10,7 +10,7 @@ Building writes through `IndexEngine`; retrieval, fusion, answering, eval and th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from news_assistant.errors import UsageError
-from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.generation import Generation
 from news_assistant.index.store import LocalEngine
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -29,7 +29,6 @@ DEFAULT_COLLECTION = "news_archive"
 
 Key = int | str  # what an index names a chunk by: the local index its position, Milvus its row key
 # Vectors for chunks: the engine passes the chunks it needs vectors for, and gets them back in order.
-Embed = Callable[[list[Chunk]], np.ndarray]
 
 
 class Lexical(Protocol):
@@ -80,10 +79,8 @@ class IndexEngine(Protocol):
 
     def lock(self) -> AbstractContextManager[None]: ...
 
-    def write(self, manifest: dict, articles: list[Article], chunks: list[Chunk], documents: list[list[str]],
-              lexical: LexicalIndex, embed: Embed | None, fresh: bool) -> None:
-        """Make these the live contents (`documents`: each chunk's analysed terms, which `lexical`
-        indexes); `fresh`: nothing of the current contents is kept."""
+    def write(self, generation: Generation) -> None:
+        """Make `generation` the live contents."""
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 
 from news_assistant.errors import AssistantError, UsageError
-from news_assistant.index.engine import Embed
-from news_assistant.index.lexical import LexicalIndex, Lexicon, saturation
+from news_assistant.index.generation import Generation
+from news_assistant.index.lexical import Lexicon, saturation
 from news_assistant.index.store import article_from_record, article_record, text_hash
 from news_assistant.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from news_assistant.ingest.articles import Article
@@ -205,11 +205,12 @@ class MilvusEngine:
         lock refuses a second process)."""
         return nullcontext()
 
-    def write(self, manifest: dict, articles: list[Article], chunks: list[Chunk], documents: list[list[str]],
-              lexical: LexicalIndex, embed: Embed | None, fresh: bool) -> None:
+    def write(self, generation: Generation) -> None:
+        manifest, articles, chunks = generation.manifest, generation.articles, generation.chunks
+        documents, lexical, embed = generation.documents, generation.lexical, generation.embed
         client = self.client
         dimension = manifest["embedding"]["dimension"] if manifest.get("embedding") else None
-        old = None if fresh else self._read_meta()
+        old = None if generation.fresh else self._read_meta()
         if old and (old["manifest"].get("embedding") or {}).get("dimension") != dimension:
             old = None  # vectors added, dropped or resized: the rows' schema changes
         if old is None:

@@ -33,6 +33,7 @@ import numpy as np
 
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import is_temporary, sha256_file, temporary_folder
+from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.index.vectors import VectorIndex
 from news_assistant.ingest.articles import Article
@@ -102,11 +103,10 @@ class LocalEngine:
     def lock(self):
         return build_lock(self.root)
 
-    def write(self, manifest: dict, articles: list[Article], chunks: list[Chunk], documents: list[list[str]],
-              lexical: LexicalIndex, embed, fresh: bool) -> None:
+    def write(self, generation: Generation) -> None:
         """A new generation holding everything (`fresh` changes nothing: nothing is ever kept in place)."""
-        dense = VectorIndex.build(embed(chunks)) if embed else None
-        write(self.root, manifest, articles, chunks, lexical, dense)
+        dense = VectorIndex.build(generation.embed(generation.chunks)) if generation.embed else None
+        write(self.root, generation.manifest, generation.articles, generation.chunks, generation.lexical, dense)
 
 
 def text_hash(text: str) -> str:
