@@ -123,6 +123,7 @@ def test_a_saved_page_keeps_the_story_without_navigation_comments_or_share_butto
     assert (article.title, article.date, article.outlet, article.author) == (
         "Banjir Bandang Terjang Garut, 17 Orang Tewas", "2024-09-21", "Kabar Priangan", "Asep Sunandar")
     assert article.url == "https://kabarpriangan.example/2024/09/21/banjir-garut" and article.extracted
+    assert article.language == "id"
 
 
 def test_each_feed_entry_is_an_article_with_its_link_date_and_the_feed_as_outlet(archive):

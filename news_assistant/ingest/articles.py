@@ -17,6 +17,7 @@ from pathlib import Path
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.ingest.formats import Extracted, Format, SkippedFile, Warn, article_key, feed, html, pdf, plain, warc
+from news_assistant.text.analysis import detect_language
 from news_assistant.text.boilerplate import find_body
 from news_assistant.text.metadata import extract
 from news_assistant.text.sentences import Span
@@ -47,6 +48,7 @@ class Article:
     headline: Span | None = None  # the text's own headline line; None when the title is derived
     url: str | None = None
     author: str | None = None
+    language: str | None = None  # "id" or "en", by the function words its reporting uses
     format: str = "text"  # the reader that made it (`FORMATS`); "jsonl" for a corpus line
     pages: tuple[int, ...] = ()  # where each page of a PDF starts in `text`
     also: tuple[tuple[str | None, str | None, str | None], ...] = ()  # near-copies: (outlet, date, url)
@@ -105,6 +107,7 @@ def make_article(
         content_hash=content_hash,
         record_line=record_line,
         headline=found.headline,
+        language=detect_language(" ".join(text[start:end] for start, end in body.blocks[:8])),
         **metadata,
     )
 
