@@ -207,3 +207,35 @@ def test_a_page_read_again_in_the_same_process_is_read_again(archive):
     """trafilatura's own deduplication remembers pages across calls and drops a second reading;
     a rebuild in the chat reads every page again."""
     assert read(archive, "banjir-garut.html") and read(archive, "banjir-garut.html")
+
+
+def test_updates_count_what_changed_and_fold_copies_again_when_an_original_goes(tmp_path):
+    from news_assistant.index.build import index_seeds
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "antara.txt").write_text(WIRE, encoding="utf-8")
+    (seeds / "tribun.txt").write_text("Gempa Sumba\n\n" + WIRE.replace("Jakarta (ANTARA) - ", "TRIBUNNEWS.COM - "),
+                                      encoding="utf-8")
+    (seeds / "pangan.rss").write_text(RSS, encoding="utf-8")
+    first = index_seeds(seeds, index)
+    assert (first.articles, first.copies) == (3, 1)  # the wire story once, and the feed's two entries
+    assert not index_seeds(seeds, index).written  # nothing changed: up to date, nothing read again
+    (seeds / "pangan.rss").write_text(RSS.replace("</channel>", "<item><title>Harga Gula Naik</title>"
+                                                  "<link>https://wartapangan.example/gula</link><description>Harga gula "
+                                                  "pasir naik menjadi Rp 18.000 per kilogram.</description></item></channel>"),
+                                      encoding="utf-8")
+    added = index_seeds(seeds, index)
+    assert (len(added.added), len(added.changed), added.articles) == (1, 0, 4)
+    (seeds / "antara.txt").unlink()  # the original goes: its copy is indexed in its place
+    gone = index_seeds(seeds, index)
+    assert gone.removed == ["antara"] and gone.changed == ["tribun"] and gone.copies == 0
+    assert "tribun" in store.read(index).articles
+
+
+def test_a_feed_saved_under_a_text_name_keeps_every_entry(tmp_path):
+    (tmp_path / "feed.txt").write_text(RSS, encoding="utf-8")
+    warnings = []
+    found = read(tmp_path, "feed.txt", warnings)
+    assert len(found) == 2 and {article.format for article in found} == {"feed"}
+    assert found[0].url == "https://wartapangan.example/cabai-semarang"

@@ -170,6 +170,31 @@ def index_seeds(
         return _update(files, seeds, engine, rebuild, settings, progress, encoder, report)
 
 
+def _unchanged(source: dict, seed: SeedFile) -> bool:
+    """A recorded source whose file holds the same bytes, read by the reader version that reads it now."""
+    reader = source.get("reader", reader_of("text"))
+    return source["sha256"] == seed.content_hash and reader == reader_of(reader.rsplit("-v", 1)[0])
+
+
+def _read(seed: SeedFile, previous: SearchIndex | None, old_sources: dict, report: IndexReport,
+          only: set[str] | None = None) -> list[Article]:
+    """A file's articles (`only` those ids), read now; each counted as added, or as changed when
+    its text differs from the indexed one's."""
+    try:
+        found = read_articles(seed, report.warnings.append)
+    except SkippedFile as skipped:
+        report.warnings.append(str(skipped))
+        return []
+    found = [article for article in found if only is None or article.id in only]
+    for article in found:
+        before = previous.articles.get(article.id) if previous else None
+        if article.id not in old_sources:
+            report.added.append(article.id)
+        elif before is None or before.text != article.text:
+            report.changed.append(article.id)
+    return found
+
+
 def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bool, settings: IndexSettings,
             progress: Progress, encoder: Encoder | None, report: IndexReport) -> IndexReport:
     previous = _reusable(engine, settings, rebuild)
@@ -180,41 +205,41 @@ def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bo
     by_path: dict[str, list[str]] = {}
     for doc_id, source in old_sources.items():
         by_path.setdefault(source["path"], []).append(doc_id)
-    articles: list[Article] = []
+    pool: list[Article] = []
+    carried: dict[str, tuple[dict, SeedFile]] = {}  # near-copies in unchanged files: their records, not read
     for done, seed in enumerate(files, start=1):
         progress("reading", done, len(files))
         olds = by_path.get(str(seed.path), [])
-        same = olds and all(old_sources[d]["sha256"] == seed.content_hash
-                            and old_sources[d].get("reader", reader_of("text")) == reader_of(seed.format.name) for d in olds)
-        if previous and same and all(d in previous.articles for d in olds):
-            articles += [previous.articles[d] for d in olds]
+        if previous and olds and all(_unchanged(old_sources[d], seed) for d in olds):
+            pool += [previous.articles[d] for d in olds if d in previous.articles]
+            carried |= {d: (old_sources[d], seed) for d in olds if d not in previous.articles}
             continue
-        try:
-            found = read_articles(seed, report.warnings.append)
-        except SkippedFile as skipped:
-            report.warnings.append(str(skipped))
-            continue
-        articles += found
-        if not same:
-            report.changed += [a.id for a in found if a.id in old_sources]
-            report.added += [a.id for a in found if a.id not in old_sources]
+        pool += _read(seed, previous, old_sources, report)
+    articles, copy_of = near_copies(pool)
+    indexed = {article.id for article in articles}
+    orphans = {d for d, (source, _) in carried.items() if source.get("copy_of") not in indexed}
+    if orphans:  # a copy whose original is gone or folded away: read it, and fold copies anew
+        for seed in {seed.path: seed for d, (_, seed) in carried.items() if d in orphans}.values():
+            pool += _read(seed, previous, old_sources, report, only=orphans)
+        articles, copy_of = near_copies(pool)
     if not articles:
         raise AssistantError(f"no readable articles in {seeds} (looked for {SUPPORTED} files)")
-    everything = {article.id: article for article in articles}
-    articles, copy_of = near_copies(articles)
-    # A copy's source is recorded too, so the next build knows its file and reads it again only
-    # when something changed.
-    copies = {copy: {"path": everything[copy].source, "sha256": everything[copy].content_hash,
-                     "reader": reader_of(everything[copy].format), "copy_of": kept} for copy, kept in copy_of.items()}
-    report.copies = len(copy_of)
-    kept = {article.id for article in articles} | set(copy_of)
-    report.removed = sorted(set(old_sources) - kept)
-    report.added = [doc_id for doc_id in report.added if doc_id not in copy_of]
+    by_id = {article.id: article for article in pool}
+    # A copy's source is recorded too, so the next build knows its file and reads it only when it changed.
+    copies = {d: source for d, (source, _) in carried.items() if d not in orphans}
+    copies |= {copy: {"path": by_id[copy].source, "sha256": by_id[copy].content_hash,
+                      "reader": reader_of(by_id[copy].format), "copy_of": kept} for copy, kept in copy_of.items()}
+    report.copies = len(copies)
+    report.removed = sorted(set(old_sources) - {article.id for article in articles} - set(copies))
+    report.added = [doc_id for doc_id in report.added if doc_id not in copies]
+    folded_before = {d: source["copy_of"] for d, source in old_sources.items() if source.get("copy_of")}
+    refolded = folded_before != {d: source["copy_of"] for d, source in copies.items()}
     report.articles = len(articles)
     # By fingerprint, which names model and backend: `embedding_settings` would load the model.
     same_vectors = previous and fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
     record = seeds_record(seeds, engine.anchor)
-    if same_vectors and not (report.added or report.changed or report.removed) and previous.manifest.get("seeds") == record:
+    if (same_vectors and not (report.added or report.changed or report.removed or refolded)
+            and previous.manifest.get("seeds") == record):
         report.chunks = previous.manifest["counts"]["chunks"]
         return report
     report.chunks, report.encoded = write_index(engine, articles, settings, progress, encoder, previous, record, copies)

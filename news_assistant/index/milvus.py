@@ -93,7 +93,8 @@ def _row_key(article: Article, chunk: Chunk) -> str:
 
 
 def _article_tag(article: Article) -> str:
-    return (article.content_hash or text_hash(article.text))[:16]
+    """Its text's hash: a file read again by a newer reader, or a feed entry edited, gets new rows."""
+    return text_hash(article.text)[:16]
 
 
 class MilvusEngine:

@@ -206,10 +206,9 @@ def read_articles(seed: SeedFile, warn: Warn) -> list[Article]:
         found = list(seed.format.read(seed.path, str(seed.path), warn))
     except FileNotFoundError:
         raise SkippedFile(f"{seed.path}: removed while reading, skipped") from None
-    several = seed.format.name in ("feed", "warc")
     articles, ids = [], set()
     for extracted in found:
-        doc_id = article_key(seed.id, extracted.key or str(len(articles))) if several else seed.id
+        doc_id = article_key(seed.id, extracted.key) if extracted.key else seed.id
         if doc_id in ids:  # an entry or page the file holds twice
             continue
         ids.add(doc_id)
@@ -220,7 +219,7 @@ def read_articles(seed: SeedFile, warn: Warn) -> list[Article]:
 def _article(doc_id: str, extracted: Extracted, seed: SeedFile) -> Article:
     return make_article(doc_id, extracted.text, str(seed.path), seed.content_hash, title=extracted.title,
                         date=extracted.published, outlet=extracted.outlet, url=extracted.url, author=extracted.author,
-                        format=seed.format.name, pages=extracted.pages)
+                        format=extracted.format or seed.format.name, pages=extracted.pages)
 
 
 def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:

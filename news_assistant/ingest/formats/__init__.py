@@ -27,7 +27,7 @@ def decode(data: bytes, name: str, warn: Warn) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     if b"\x00" in data:
         raise SkippedFile(f"{name}: binary file (contains NUL bytes), skipped")
     try:
@@ -53,6 +53,7 @@ class Extracted:
     author: str | None = None
     pages: tuple[int, ...] = ()  # where each page starts in `text` (PDF)
     key: str | None = None  # within a file of many articles (feed, WARC): what names this one (its URL)
+    format: str | None = None  # the reader that made it, when not the one its file's name calls for
 
 
 @dataclass(frozen=True)

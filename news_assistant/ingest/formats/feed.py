@@ -35,6 +35,9 @@ def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
     if feed.bozo and not feed.entries:
         warn(f"{name}: not a readable RSS or Atom feed ({type(feed.bozo_exception).__name__}), skipped")
         return
+    if not feed.entries:
+        warn(f"{name}: a feed without entries, or XML that is not a feed, skipped")
+        return
     outlet = feed.feed.get("title")
     empty = 0
     for entry in feed.entries:
@@ -48,6 +51,6 @@ def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
         yield Extracted(text=text, title=title or None,
                         published=iso_date(entry.get("published_parsed") or entry.get("updated_parsed")),
                         outlet=outlet, url=entry.get("link"), author=entry.get("author"),
-                        key=entry.get("id") or entry.get("link") or title)
+                        key=entry.get("id") or entry.get("link") or title, format="feed")
     if empty:
         warn(f"{name}: {empty} feed {'entry' if empty == 1 else 'entries'} without text, skipped")

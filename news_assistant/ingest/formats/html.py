@@ -23,7 +23,7 @@ def extract_page(html: str, url: str | None = None, published: str | None = None
     if found.title and paragraphs[0] != found.title.strip():
         paragraphs.insert(0, found.title.strip())
     return Extracted(text="\n\n".join(paragraphs), title=found.title, published=found.date or published,
-                     outlet=found.sitename or found.hostname, url=found.url or url, author=found.author)
+                     outlet=found.sitename or found.hostname, url=found.url or url, author=found.author, format="html")
 
 
 def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:

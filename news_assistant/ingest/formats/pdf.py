@@ -12,7 +12,6 @@ from news_assistant.ingest.formats import Extracted, Warn, iso_date
 
 def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     data = path.read_bytes()
 
@@ -20,8 +19,8 @@ def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
         document = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in document.pages]
         info = document.metadata
-    except (PdfReadError, ValueError, KeyError, OSError) as error:
-        warn(f"{name}: not a readable PDF ({error}), skipped")
+    except Exception as error:  # pypdf's errors for damaged, encrypted or exotic files are many
+        warn(f"{name}: not a readable PDF ({type(error).__name__}: {str(error)[:80]}), skipped")
         return
     text, starts = "", []
     for page in pages:
@@ -30,7 +29,11 @@ def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
     if not text.strip():
         warn(f"{name}: a PDF without a text layer (scanned pages?), skipped")
         return
-    title = (info.title or "").strip() if info else ""
-    published = iso_date(info.creation_date) if info and info.get("/CreationDate") else None
-    yield Extracted(text=text.rstrip() + "\n", title=title or None, published=published,
-                    author=(info.author or None) if info else None, pages=tuple(starts))
+    try:
+        title = (info.title or "").strip() if info else ""
+        published = iso_date(info.creation_date) if info and info.get("/CreationDate") else None
+        author = (info.author or None) if info else None
+    except Exception:  # a malformed information dictionary: the text stands without it
+        title, published, author = "", None, None
+    yield Extracted(text=text.rstrip() + "\n", title=title or None, published=published, author=author,
+                    pages=tuple(starts))

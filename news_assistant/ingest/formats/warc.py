@@ -21,10 +21,11 @@ def _page(record) -> Extracted | None | bool:
         return False
     url = record.rec_headers.get_header("WARC-Target-URI")
     charset = kind.partition("charset=")[2].split(";")[0].strip() or "utf-8"
+    body = record.content_stream().read()
     try:
-        html = record.content_stream().read().decode(charset, errors="replace")
+        html = body.decode(charset, errors="replace")
     except LookupError:  # a charset Python does not know
-        html = record.content_stream().read().decode("utf-8", errors="replace")
+        html = body.decode("utf-8", errors="replace")
     page = extract_page(html, url, (record.rec_headers.get_header("WARC-Date") or "")[:10] or None)
     return dataclasses.replace(page, key=url) if page else None
 
@@ -48,9 +49,9 @@ def read(path: Path, name: str, warn: Warn) -> Iterator[Extracted]:
                     counts["empty"] += 1
                 else:
                     yield page
-        except ArchiveLoadFailed as error:
-            warn(f"{name}: not a readable WARC file ({error}), skipped")
-            return
+        except (ArchiveLoadFailed, OSError, EOFError) as error:  # damaged from here on (a cut .gz)
+            reason = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
+            warn(f"{name}: unreadable from this point on ({reason}); the records before it are kept")
     for key, what in (("other", "not an HTML page (requests, redirects, images, metadata)"),
                       ("empty", "an HTML page without article text"), ("damaged", "damaged")):
         if counts[key]:
