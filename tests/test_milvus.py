@@ -166,3 +166,13 @@ def test_the_canonical_question_is_answered_from_milvus(engines, encoder, reader
     answer, passages, mode = archive.ask("how many ISIS members surrendered in Raqqa?")
     assert mode == "hybrid" and "400" in answer.text
     assert answer.passage.source.endswith("004_1e72a81d7de59345.txt") and answer.passage.title.startswith("Koalisi AS")
+
+
+def test_milvus_filters_before_ranking_as_the_local_engine(engines, encoder):
+    from news_assistant.search.filters import Filters
+
+    filters = Filters.of(since="2017", outlets=["mina"])
+    found = [[p.chunk_id for p in Retriever.open(index, encoder).search("ISIS Raqqa", k=4, mode=mode, filters=filters)]
+             for index in (engines / "index", lite(engines)) for mode in ("bm25", "dense")]
+    assert found[0] and all(chunk.startswith("002_") for ids in found for chunk in ids)
+    assert found[0] == found[2] and found[1] == found[3]  # local bm25 = Milvus bm25, local dense = Milvus dense

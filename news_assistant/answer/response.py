@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from news_assistant.answer.read import Answer
 from news_assistant.answer.write import Written
+from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import Passage, passage_json
 
 
-def response_json(answer: Answer, mode: str, passages: list[Passage], written: Written | None = None) -> dict:
+def response_json(answer: Answer, mode: str, passages: list[Passage], written: Written | None = None,
+                  filters: Filters = Filters()) -> dict:
     """With an LLM writer, `answer.generated` holds its checked reply (null when the archive's
     answer stands, with `answer.generated_notice` saying why)."""
     found = answer.json()
@@ -15,5 +17,5 @@ def response_json(answer: Answer, mode: str, passages: list[Passage], written: W
         found["generated"] = written.generated.json() if written.generated else None
         if written.notice:
             found["generated_notice"] = written.notice
-    return {"question": answer.question, "mode": mode, "answer": found,
-            "passages": [passage_json(passage) for passage in passages]}
+    return {"question": answer.question, "mode": mode, **({"filters": filters.json()} if filters else {}),
+            "answer": found, "passages": [passage_json(passage) for passage in passages]}

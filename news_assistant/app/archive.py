@@ -25,6 +25,7 @@ from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, default_model_folder, resolve
 from news_assistant.models.reader import Reader, reader_folder
 from news_assistant.progress import Notify, Progress, counted, no_progress, quiet
+from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import Passage, Retriever
 
 
@@ -132,8 +133,8 @@ class Archive:
         self.ask("warm-up", progress=progress)
         return self.retriever()
 
-    def ask(self, question: str, k: int = 5, mode: str | None = None,
-            progress: Progress | None = None) -> tuple[Answer, list[Passage], str]:
+    def ask(self, question: str, k: int = 5, mode: str | None = None, progress: Progress | None = None,
+            filters: Filters = Filters()) -> tuple[Answer, list[Passage], str]:
         """(answer, passages, mode used) for a question, building the index first if there is
         none. On a cold start the two models' sessions and the tokenizer load in threads while
         this one reads the index: ONNX Runtime builds a session, and sentencepiece loads its
@@ -151,7 +152,7 @@ class Archive:
             tokenizing.result()
             if embedding is not None:
                 embedding.result()
-            passages = retriever.search(query, k=k, mode=mode)
+            passages = retriever.search(query, k=k, mode=mode, filters=filters)
             return answer(query, passages, reading.result(), self.answers), passages, mode
 
     def write(self, extracted: Answer, passages: list[Passage], on_text: Callable[[str], None] = lambda text: None,

@@ -34,6 +34,7 @@ from news_assistant.index.engine import ENGINES
 from news_assistant.ingest.articles import MAX_FILE_BYTES, SUPPORTED
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
 from news_assistant.progress import no_progress
+from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import MODES, Passage, Retriever, check_mode
 
 
@@ -91,6 +92,18 @@ def _global_options(hidden: bool) -> tuple[argparse.ArgumentParser, argparse.Arg
     return paths, writer
 
 
+def _filter_options(parser: argparse.ArgumentParser, scope: str = "the question") -> None:
+    parser.add_argument("--since", metavar="DATE", help=f"answer {scope} from reports published on or after "
+                        "DATE (YYYY-MM-DD, YYYY-MM or YYYY); undated reports are left out")
+    parser.add_argument("--until", metavar="DATE", help="… on or before DATE")
+    parser.add_argument("--outlet", action="append", default=[], metavar="NAME",
+                        help="… by this outlet (part of its name or URL; repeat for several)")
+
+
+def _filters(args) -> Filters:
+    return Filters.of(args.since, args.until, args.outlet)
+
+
 def _parser() -> argparse.ArgumentParser:
     paths, writer = _global_options(hidden=False)
     parser = _Parser(prog="assistant", description="Cited answers from a news archive. "
@@ -126,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _filter_options(ask)
     evaluate = command("eval", "score retrieval and answers on a question set",
                        "assistant eval                                 # eval/questions.jsonl over the seeds",
                        "assistant eval --mode hybrid --report out/     # with an HTML and SVG report",
@@ -139,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, help="passages per question in --json (default: 10)")
     evaluate.add_argument("--json", dest="json_out", metavar="FILE|-", help="write one result object per question")
     evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.svg, report.html, metrics.json")
+    _filter_options(evaluate, "every question (instead of its own since/until/outlet)")
     evaluate.add_argument("--wide", action="store_true", help="every metric in the table (default: those that fit 100 columns)")
     evaluate.add_argument("--show-failures", type=int, default=15, metavar="N",
                           help="failed questions to list (default: 15)")
@@ -267,13 +282,15 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
 
 def _ask(args, out: Console, errors: Console) -> int:
     archive = _archive(args)
+    filters = _filters(args)
     with _progress_bar(errors) as progress:
-        extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode, progress=progress)
+        extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode, progress=progress,
+                                                filters=filters)
     if note := archive.stale():
         _say(f"note: {note}")
     written = _write(archive, out, extracted, passages, stream=not args.json)
     if args.json:
-        print(json.dumps(response_json(extracted, mode, passages, written), ensure_ascii=False, indent=2))
+        print(json.dumps(response_json(extracted, mode, passages, written, filters), ensure_ascii=False, indent=2))
     else:
         _print_answer(out, extracted, "From the archive: " if written and written.generated else "Answer: ")
         if not extracted.abstained:  # passages that do not answer are noise
@@ -305,11 +322,11 @@ def _eval(args, out: Console, errors: Console) -> int:
     with _progress_bar(errors) as progress:
         for mode in modes:
             results[mode] = evaluate.run(retriever, questions, mode, args.k, progress, reader, archive.answers,
-                                         archive.writer)
+                                         archive.writer, _filters(args))
     if args.json_out:
         lines = [
             json.dumps({"id": result.question.id,
-                        **response_json(result.answer, mode, result.passages[: args.k], result.written)},
+                        **response_json(result.answer, mode, result.passages[: args.k], result.written, result.filters)},
                        ensure_ascii=False)
             for mode, mode_results in results.items()
             for result in mode_results

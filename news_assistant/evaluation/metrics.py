@@ -21,6 +21,7 @@ from news_assistant.errors import AssistantError
 from news_assistant.ingest.articles import jsonl_records
 from news_assistant.models.reader import Reader
 from news_assistant.progress import Progress, no_progress
+from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import Passage, Retriever
 
 RECALL_KS = (1, 5, 10)
@@ -36,6 +37,7 @@ class Question:
     answers: tuple[str, ...]
     sources: frozenset[str]
     expect: str = "answer"  # or "abstain": nothing in the corpus answers it
+    filters: Filters = Filters()  # `since`, `until`, `outlet`: the reports it may be answered from
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class Result:
     latency_ms: float  # retrieval and answer
     answer: Answer | None = None
     written: Written | None = None  # the LLM writer's, when one was asked
+    filters: Filters = Filters()  # the reports it was answered from
+
+
+def _filters(record: dict, where: str) -> Filters:
+    outlets = record.get("outlet") or []
+    try:
+        return Filters.of(record.get("since"), record.get("until"), [outlets] if isinstance(outlets, str) else outlets)
+    except AssistantError as error:
+        raise AssistantError(f"{where}: {error}") from None
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -66,6 +77,7 @@ def load_questions(path: Path) -> list[Question]:
             answers=tuple(record.get("answers", ())),
             sources=frozenset(map(str, record.get("sources", ()))),
             expect=expect,
+            filters=_filters(record, where),
         )
         if question.id in questions:
             raise AssistantError(f"{where}: duplicate id {question.id!r}")
@@ -274,18 +286,20 @@ def run(
     reader: Reader | None = None,
     settings: AnswerSettings = AnswerSettings(),
     writer: WriterSettings | None = None,
+    filters: Filters = Filters(),
 ) -> list[Result]:
     """Ask every question, and answer it when given a `reader` (and have the LLM `writer` write
     an answer too, where the reader does not abstain); at least DEPTH passages are retrieved so
-    @10 metrics are defined. Latency covers retrieval and reading, not the writer."""
+    @10 metrics are defined. `filters`, when set, replace each question's own. Latency covers retrieval and reading, not the writer."""
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
         query = retriever.analyse(question.question)
-        passages = retriever.search(query, k=max(k, DEPTH), mode=mode)
+        chosen = filters or question.filters
+        passages = retriever.search(query, k=max(k, DEPTH), mode=mode, filters=chosen)
         extracted = answer(query, passages, reader, settings) if reader else None
         latency = (time.perf_counter() - started) * 1000
         written = write_answer(extracted, passages, writer) if writer is not None and extracted is not None else None
-        results.append(Result(question, passages, latency, extracted, written))
+        results.append(Result(question, passages, latency, extracted, written, chosen))
         progress(f"eval {mode}", done, len(questions))
     return results

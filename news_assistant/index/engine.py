@@ -28,6 +28,7 @@ ENGINES = ("local", "milvus")
 DEFAULT_COLLECTION = "news_archive"
 
 Key = int | str  # what an index names a chunk by: the local index its position, Milvus its row key
+Selection = object  # the chunks of some articles, as an engine selects them (a mask, a filter expression)
 # Vectors for chunks: the engine passes the chunks it needs vectors for, and gets them back in order.
 
 
@@ -41,11 +42,11 @@ class Lexical(Protocol):
     @property
     def max_idf(self) -> float: ...
 
-    def top(self, terms: Sequence[str], k: int) -> list[tuple[Key, float]]: ...
+    def top(self, terms: Sequence[str], k: int, where: Selection | None = None) -> list[tuple[Key, float]]: ...
 
 
 class Dense(Protocol):
-    def top(self, query: np.ndarray, k: int) -> list[tuple[Key, float]]: ...
+    def top(self, query: np.ndarray, k: int, where: Selection | None = None) -> list[tuple[Key, float]]: ...
 
 
 class SearchIndex(Protocol):
@@ -60,6 +61,8 @@ class SearchIndex(Protocol):
     def where(self) -> str: ...  # where it lives, for messages: "the index in {where}"
 
     def chunk(self, key: Key) -> Chunk: ...
+
+    def selection(self, docs: frozenset[str]) -> Selection: ...  # these articles' chunks, for `top(…, where=)`
 
     def known_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]: ...  # by chunk text hash
 

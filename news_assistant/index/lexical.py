@@ -110,10 +110,11 @@ class LexicalIndex(Lexicon):
                 total[indices[start:end]] += count * data[start:end]
         return total
 
-    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best (chunk position, score) pairs, best first; chunks matching no term are left out."""
+    def top(self, terms: Sequence[str], k: int, where: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best (chunk position, score) pairs, best first; chunks matching no term are left
+        out, and with `where` (a mask over positions) the chunks it leaves out."""
         scores = self.scores(terms)
-        hits = np.flatnonzero(scores)
+        hits = np.flatnonzero(scores if where is None else scores * where)
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         ordered = hits[np.lexsort((hits, -scores[hits]))]

@@ -324,9 +324,9 @@ class MilvusEngine:
             found.update((row["text_hash"], np.asarray(row["vector"], np.float32)) for row in rows)
         return found
 
-    def search(self, data, field: str, k: int, params: dict) -> list[list[dict]]:
+    def search(self, data, field: str, k: int, params: dict, where: str = "") -> list[list[dict]]:
         return self._call("search", self.client.search, self.collection, data=data, anns_field=field, limit=k,
-                          output_fields=_SEARCH_FIELDS, search_params=params)
+                          output_fields=_SEARCH_FIELDS, search_params=params, filter=where)
 
 
 def _reason(error: Exception) -> str:
@@ -359,10 +359,11 @@ class MilvusIndex:
     def where(self) -> str:
         return self.engine.where
 
-    def hits(self, data, field: str, k: int, params: dict) -> list[tuple[str, float]]:
-        """(row key, score) pairs, best first, from the rows of this revision's articles."""
+    def hits(self, data, field: str, k: int, params: dict, where: str | None = None) -> list[tuple[str, float]]:
+        """(row key, score) pairs, best first, from the rows of this revision's articles (those
+        `where` selects)."""
         found = []
-        for hit in self.engine.search(data, field, k, params)[0]:
+        for hit in self.engine.search(data, field, k, params, where or "")[0]:
             entity = hit["entity"]
             key = hit.get("key") or hit.get("id")
             if self._tags.get(entity["doc_id"]) != key.split(":", 1)[0]:
@@ -375,6 +376,10 @@ class MilvusIndex:
     def chunk(self, key: str) -> Chunk:
         return self._chunks[key]
 
+    def selection(self, docs: frozenset[str]) -> str:
+        """A filter expression: the rows of `docs` (an impossible one for none)."""
+        return f"doc_id in {json.dumps(sorted(docs))}" if docs else 'doc_id == ""'
+
     def known_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
         return self.engine.vectors(hashes) if self.dense is not None else {}
 
@@ -384,17 +389,18 @@ class _MilvusLexical(Lexicon):
     index: MilvusIndex = None
     numbers: dict[str, int] = None  # each term's dimension in the rows' sparse vectors
 
-    def top(self, terms, k: int) -> list[tuple[str, float]]:
+    def top(self, terms, k: int, where: str | None = None) -> list[tuple[str, float]]:
         """The query's side of BM25: each known term's count times its IDF."""
         weights = {self.numbers[term]: count * self.term_idf(term)
                    for term, count in Counter(terms).items() if term in self.vocabulary}
-        return self.index.hits([weights], "bm25", k, {"metric_type": "IP"}) if weights else []
+        return self.index.hits([weights], "bm25", k, {"metric_type": "IP"}, where) if weights else []
 
 
 class _MilvusDense:
     def __init__(self, index: MilvusIndex):
         self.index = index
 
-    def top(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
+    def top(self, query: np.ndarray, k: int, where: str | None = None) -> list[tuple[str, float]]:
         vector = np.asarray(query, np.float32).reshape(-1).tolist()
-        return self.index.hits([vector], "vector", k, {"metric_type": "IP", "params": {"ef": max(HNSW_EF_SEARCH, k)}})
+        return self.index.hits([vector], "vector", k, {"metric_type": "IP", "params": {"ef": max(HNSW_EF_SEARCH, k)}},
+                               where)

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,16 @@ class StoredIndex:
 
     def chunk(self, position: int) -> Chunk:
         return self.chunks[position]
+
+    @cached_property
+    def _article_of(self) -> tuple[dict[str, int], np.ndarray]:
+        numbers = {doc_id: number for number, doc_id in enumerate(self.articles)}
+        return numbers, np.fromiter((numbers[chunk.doc_id] for chunk in self.chunks), dtype=np.int32, count=len(self.chunks))
+
+    def selection(self, docs: frozenset[str]) -> np.ndarray:
+        """A mask over chunk positions: the chunks of `docs`."""
+        numbers, article_of = self._article_of
+        return np.isin(article_of, np.fromiter((numbers[d] for d in docs if d in numbers), dtype=np.int32))
 
     def known_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
         """The vectors this index holds for chunk texts with these hashes."""

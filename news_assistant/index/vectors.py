@@ -50,14 +50,20 @@ class VectorIndex:
     def vectors(self) -> np.ndarray:
         return self.index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dimension), np.float32)
 
-    def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k nearest (chunk position, cosine) pairs, best first."""
-        k = min(k, self.size)
+    def top(self, query: np.ndarray, k: int, where: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k nearest (chunk position, cosine) pairs, best first; with `where` (a mask over
+        positions), among those it keeps, selected inside FAISS's search."""
+        k = min(k, self.size if where is None else int(where.sum()))
         if not k:
             return []
-        if isinstance(self.index, faiss.IndexHNSW):
-            self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
-        scores, positions = self.index.search(np.asarray(query, np.float32).reshape(1, -1), k)
+        hnsw = isinstance(self.index, faiss.IndexHNSW)
+        if where is None:
+            parameters = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)) if hnsw else None
+        else:
+            kept = faiss.IDSelectorBatch(np.flatnonzero(where).astype(np.int64))
+            parameters = (faiss.SearchParametersHNSW(sel=kept, efSearch=max(HNSW_EF_SEARCH, k)) if hnsw
+                          else faiss.SearchParameters(sel=kept))
+        scores, positions = self.index.search(np.asarray(query, np.float32).reshape(1, -1), k, params=parameters)
         return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
 
     def save(self, folder: Path) -> list[str]:

@@ -4,13 +4,14 @@ citation and the spans where the question's words occur."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from news_assistant.errors import UsageError
 from news_assistant.index.engine import IndexEngine, SearchIndex, as_engine
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
+from news_assistant.search.filters import Catalogue, Filters
 from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
 from news_assistant.search.query import Query, check_question, known_names, named_terms, readable
 from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
@@ -162,34 +163,43 @@ class Retriever:
             similarity=similarity,
         )
 
-    def rank(self, query: Query, k: int, mode: str) -> list[tuple[Key, float]]:
+    def rank(self, query: Query, k: int, mode: str, filters: Filters = Filters()) -> list[tuple[Key, float]]:
         """(chunk key, score) pairs, best first; the index knows what its keys name."""
-        return self._rankings(query, k, mode)[0]
+        return self._rankings(query, k, mode, filters)[0]
 
-    def _rankings(self, query: Query, k: int, mode: str) -> tuple[list[tuple[Key, float]], dict[Key, float]]:
-        """The ranking, and each chunk's cosine similarity to the question where the mode embeds it."""
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.index.articles)
+
+    def _rankings(self, query: Query, k: int, mode: str,
+                  filters: Filters = Filters()) -> tuple[list[tuple[Key, float]], dict[Key, float]]:
+        """The ranking, and each chunk's cosine similarity to the question where the mode embeds it;
+        `filters` select the articles before anything is ranked."""
         if mode not in self.modes:
             raise UsageError(
                 f"--mode {mode} needs passage embeddings, and this index has none "
                 "(built with --no-dense); run `assistant index` to add them"
             )
+        where = self.index.selection(self.catalogue.admitted(filters)) if filters else None
         if mode == "bm25":
-            return self.index.lexical.top(query.terms, k), {}
+            return self.index.lexical.top(query.terms, k, where), {}
         if mode == "dense":
-            ranking = self.index.dense.top(query.vector, k)
+            ranking = self.index.dense.top(query.vector, k, where)
             return ranking, dict(ranking)
         depth = max(k, self.fusion.depth)
-        dense = self.index.dense.top(query.vector, depth)
-        return fuse(self.index.lexical.top(query.terms, depth), dense, lexical_weight(query.evidence, self.fusion))[:k], dict(dense)
+        dense = self.index.dense.top(query.vector, depth, where)
+        lexical = self.index.lexical.top(query.terms, depth, where)
+        return fuse(lexical, dense, lexical_weight(query.evidence, self.fusion))[:k], dict(dense)
 
-    def search(self, question: str | Query, k: int = 5, mode: str | None = None) -> list[Passage]:
+    def search(self, question: str | Query, k: int = 5, mode: str | None = None,
+               filters: Filters = Filters()) -> list[Passage]:
         query = question if isinstance(question, Query) else self.analyse(question)
         mode = check_mode(mode or self.modes[0])
         if k < 1:
             raise UsageError(f"--k must be at least 1 (got {k})")
         wanted = set(query.terms)
         passages = []
-        ranking, similarities = self._rankings(query, k, mode)
+        ranking, similarities = self._rankings(query, k, mode, filters)
         # A chunk BM25 found beyond the dense list is less similar than anything on it.
         ceiling = min(similarities.values()) if similarities else None
         for rank, (key, score) in enumerate(ranking, start=1):

@@ -24,6 +24,7 @@ from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
 from news_assistant.app.tui.widgets import AnswerCard
 from news_assistant.errors import AssistantError
 from news_assistant.progress import counted
+from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import MODES, Passage
 
 
@@ -40,6 +41,7 @@ class AssistantApp(App):
     ]
     mode: reactive[str | None] = reactive(None)
     status: reactive[str] = reactive("Loading the index and the model…")
+    filters: reactive[Filters] = reactive(Filters())  # the reports answers come from: set in a question
 
     def __init__(self, archive: Archive) -> None:
         super().__init__()
@@ -62,8 +64,16 @@ class AssistantApp(App):
         if not self.ready.is_set():
             return self.status
         counts = (self.archive.served_manifest() or {}).get("counts", {})
+        filters = f"filters: {self.filters.describe()} · " if self.filters else ""
         return (f"{counted(counts.get('articles', 0), 'article')} · {counted(counts.get('chunks', 0), 'passage')} · "
-                f"mode {self.mode} (ctrl+t) · {self.status}")
+                f"mode {self.mode} (ctrl+t) · {filters}{self.status}")
+
+    def watch_filters(self) -> None:
+        self.refresh_status()
+
+    def action_clear_filters(self) -> None:
+        self.filters = Filters()
+        self.notify("Filters cleared: answers come from every report.")
 
     def refresh_status(self) -> None:
         for screen in self.screen_stack:
@@ -127,7 +137,7 @@ class AssistantApp(App):
             return
         try:
             with self.busy:
-                answer, passages, mode = self.archive.ask(question, k=5, mode=self.mode)
+                answer, passages, mode = self.archive.ask(question, k=5, mode=self.mode, filters=self.filters)
         except AssistantError as error:
             self.call_from_thread(card.show_error, f"error: {error}")
             return
@@ -207,3 +217,5 @@ class AssistantApp(App):
         if isinstance(screen, ChatScreen):
             yield SystemCommand("Sources", "Move to the latest answer's sources (ctrl+s)", screen.action_focus_sources)
         yield SystemCommand("Rebuild index", "Rebuild the index from the seeds folder", self.action_rebuild_index)
+        yield SystemCommand("Clear filters", "Answer from every report again (filters are set in a question: "
+                            "since:2020-01-01 until:2020-12 outlet:antara)", self.action_clear_filters)

@@ -11,7 +11,9 @@ from textual.widgets import Footer, Header, OptionList, ProgressBar, Static, Tex
 from textual.widgets.text_area import Selection
 
 from news_assistant.app.tui.widgets import AnswerCard, HistoryInput, QuestionBubble
+from news_assistant.errors import UsageError
 from news_assistant.ingest.articles import Article
+from news_assistant.search.filters import split_question
 from news_assistant.search.retrieve import Passage
 
 WELCOME = (
@@ -45,12 +47,23 @@ class ChatScreen(Screen):
         self.app.refresh_status()
 
     def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
-        question = event.value.strip()
-        if not question:
+        """A question; filters written in it (since:2020-01-01 outlet:antara) stay in force until changed."""
+        typed = event.value.strip()
+        if not typed:
+            return
+        try:
+            question, filters = split_question(typed)
+        except UsageError as error:
+            self.app.notify(f"{error}", severity="error")
             return
         box = self.query_one(HistoryInput)
-        box.remember(question)
+        box.remember(typed)
         box.value = ""
+        if filters:
+            self.app.filters = filters
+        if not question:
+            self.app.notify(f"Filters: {filters.describe()}; answers come from these reports until you change them.")
+            return
         log = self.query_one("#log", VerticalScroll)
         card = AnswerCard(question)
         log.mount(QuestionBubble(question))

@@ -1,0 +1,110 @@
+"""Which reports a question may be answered from: published since or until a date, by some outlets.
+
+Filters are applied by the engine before ranking (`SearchIndex.selection`), not by cutting the top
+k afterwards, so a filtered question still gets its k best passages. An article without a full
+date (none, or "17 Oct" with no year) is left out when a date filter is set; an outlet matches
+when its name, or the article's URL, contains the one asked for (case ignored: "antara" matches
+"ANTARA News" and antaranews.com).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from news_assistant.errors import UsageError
+from news_assistant.ingest.articles import Article
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+# In a chat question: since:2020-01-01 until:2020-12 outlet:antara (several outlet: allowed).
+_IN_QUESTION = re.compile(r"(?<!\S)(since|until|outlet|sejak|hingga|media):(\S+)", re.IGNORECASE)
+
+
+def _bound(value: str, end: bool) -> str:
+    """A date, year or month as the first (or, with `end`, the last) ISO day it covers."""
+    found = _DATE.match(value.strip())
+    if not found:
+        raise UsageError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    year, month, day = found.groups()
+    if day:
+        return f"{year}-{month}-{day}"
+    if month:
+        return f"{year}-{month}-{'31' if end else '01'}"
+    return f"{year}-{'12-31' if end else '01-01'}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # ISO day, inclusive
+    until: str | None = None  # ISO day, inclusive
+    outlets: tuple[str, ...] = ()  # any of these, as a case-insensitive part of the outlet or URL
+
+    @classmethod
+    def of(cls, since: str | None = None, until: str | None = None, outlets: Iterable[str] = ()) -> Filters:
+        """Filters from what a user typed: dates as YYYY-MM-DD, YYYY-MM or YYYY."""
+        found = cls(_bound(since, False) if since else None, _bound(until, True) if until else None,
+                    tuple(outlet.strip().lower() for outlet in outlets if outlet.strip()))
+        if found.since and found.until and found.since > found.until:
+            raise UsageError(f"--since {since} is after --until {until}")
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.outlets)
+
+    def json(self) -> dict:
+        return {key: value for key, value in (("since", self.since), ("until", self.until),
+                                              ("outlet", list(self.outlets))) if value}
+
+    def describe(self) -> str:
+        """For a status line: "since 2020-01-01 · outlet antara"."""
+        parts = [f"since {self.since}" if self.since else "", f"until {self.until}" if self.until else "",
+                 f"outlet {' or '.join(self.outlets)}" if self.outlets else ""]
+        return " · ".join(part for part in parts if part)
+
+
+def split_question(text: str) -> tuple[str, Filters]:
+    """A chat question with its filters written in ("… since:2020-01-01 outlet:antara") taken out."""
+    since = until = None
+    outlets = []
+    for name, value in _IN_QUESTION.findall(text):
+        name = name.lower()
+        if name in ("since", "sejak"):
+            since = value
+        elif name in ("until", "hingga"):
+            until = value
+        else:
+            outlets.append(value)
+    return " ".join(_IN_QUESTION.sub(" ", text).split()), Filters.of(since, until, outlets)
+
+
+class Catalogue:
+    """The archive's articles as arrays, so a filter picks its articles in a few vectorised steps."""
+
+    def __init__(self, articles: dict[str, Article]):
+        self.ids = list(articles)
+        full = [a.date if a.date and not a.date.startswith("-") and len(a.date) == 10 else "" for a in articles.values()]
+        self.dates = np.array(full, dtype="U10")
+        self.names = np.array([f"{a.outlet or ''} {a.url or ''}".lower() for a in articles.values()], dtype=object)
+
+    @cached_property
+    def _names(self) -> np.ndarray:
+        return self.names.astype(str)
+
+    def admitted(self, filters: Filters) -> frozenset[str]:
+        keep = np.ones(len(self.ids), dtype=bool)
+        if filters.since or filters.until:
+            keep &= self.dates != ""
+        if filters.since:
+            keep &= self.dates >= filters.since
+        if filters.until:
+            keep &= self.dates <= filters.until
+        if filters.outlets:
+            named = np.zeros(len(self.ids), dtype=bool)
+            for outlet in filters.outlets:
+                named |= np.char.find(self._names, outlet) >= 0
+            keep &= named
+        return frozenset(self.ids[i] for i in np.flatnonzero(keep))
