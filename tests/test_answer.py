@@ -33,9 +33,13 @@ def test_canonical_question_is_answered_with_400_and_cited(retriever, reader, qu
     assert file_text[result.sentence[0] : result.sentence[1]] == result.text
     highlight = result.text[result.highlight[0] : result.highlight[1]]
     assert highlight == file_text[start:end]
-    assert result.json() == {"text": f"{result.text} [{result.passage.rank}]", "abstained": False,
-                             "citations": [result.passage.chunk_id], "span": {"start": start, "end": end},
-                             "score": round(result.score, 4), "confidence": round(result.confidence, 4)}
+    found = result.json()
+    assert found.pop("reports")[0] == {"value": highlight, "span": {"start": start, "end": end}, "passage": result.passage.rank,
+                                       "doc_id": KIBLAT, "published": result.passage.date, "outlet": result.passage.outlet,
+                                       "also": []}  # what this report says: no other article says it
+    assert found == {"text": f"{result.text} [{result.passage.rank}]", "abstained": False,
+                     "citations": [result.passage.chunk_id], "span": {"start": start, "end": end},
+                     "score": round(result.score, 4), "confidence": round(result.confidence, 4)}
     assert 0.5 < result.confidence <= 1.0
 
 

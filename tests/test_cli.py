@@ -41,7 +41,8 @@ def test_ask_json_follows_the_contract(built, capsys):
     span = written["span"]
     with open(top["source"], encoding="utf-8") as file:  # DESIGN: open(source).read()[start:end] is the span
         assert "400" in file.read()[span["start"] : span["end"]]
-    assert set(written) == {"text", "abstained", "citations", "span", "score", "confidence"} and written["score"] > 0
+    assert set(written) == {"text", "abstained", "citations", "span", "score", "confidence", "reports"} and written["score"] > 0
+    assert any(report["span"] == span for report in written["reports"])  # its own value among the reports
     assert 0.5 < written["confidence"] <= 1
 
 

@@ -67,6 +67,21 @@ def test_canonical_question_answers_400_citing_kiblat(archive):
     run(AssistantApp(archive), scenario)
 
 
+def test_a_timeline_in_the_chat_charts_each_reports_answer_with_its_sources(archive):
+    async def scenario(pilot):
+        await wait_until(pilot, lambda: pilot.app.ready.is_set())
+        await pilot.click("#question")
+        await pilot.press(*"/timeline how many ISIS members surrendered in Raqqa?", "enter")
+        card = list(pilot.app.screen.query(AnswerCard))[-1]
+        await wait_until(pilot, lambda: card.query(".timeline"))
+        chart = str(card.query_one(".timeline").render())
+        assert "400 [1]" in chart and "17 Oct" in chart and "█" in chart  # the Kiblat report, its day and a bar
+        assert card.query_one(OptionList).option_count == len(card.passages) >= 1
+        assert "/timeline" not in pilot.app.screen.query_one(HistoryInput).value
+
+    run(AssistantApp(archive), scenario)
+
+
 def test_off_topic_question_gets_the_abstain_message_and_no_sources(archive):
     async def scenario(pilot):
         card = await ask(pilot, "What is the population of Jakarta?")

@@ -9,11 +9,13 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 
 import pytest
 from llm_server import llm_server
 
 from news_assistant.answer.read import ABSTAIN, Answer
+from news_assistant.answer.reports import Report
 from news_assistant.answer.write import (
     WriterSettings,
     check_reply,
@@ -45,7 +47,12 @@ def settings(server, model: str, **kwargs) -> WriterSettings:
 def test_prompt_gives_the_question_its_language_the_numbered_passages_and_the_abstain_message():
     text = prompt(QUESTION, "en", PASSAGES)
     assert f"Question: {QUESTION}" in text and "(English)" in text and ABSTAIN["en"] in text
-    assert f"[1] Title 1 (seeds/doc1.txt:3)\n{TEXTS[0]}" in text and f"[3] Title 3 (seeds/doc3.txt:3)\n{TEXTS[2]}" in text
+    assert f"[1] Title 1 (seeds/doc1.txt:3 · undated)\n{TEXTS[0]}" in text and "[3] Title 3 (seeds/doc3.txt:3 · undated)" in text
+    dated = [replace(p, date=f"2017-10-1{p.rank}", outlet="Kiblat") for p in PASSAGES]
+    reports = (Report("350 militan", dated[1], (0, 11), 0.5), Report("400 anggota", dated[0], (0, 11), 0.6))
+    text = prompt(QUESTION, "en", dated, reports=reports)
+    assert "(seeds/doc1.txt:3 · 11 Oct 2017 · Kiblat)" in text
+    assert "- 350 militan — Kiblat, 12 Oct 2017 [2]\n- 400 anggota — Kiblat, 11 Oct 2017 [1]" in text
     assert "(Indonesian)" in prompt("Berapa anggota ISIS?", "id", PASSAGES) and ABSTAIN["id"] in prompt("x", "id", PASSAGES)
     with pytest.raises(UsageError, match="placeholder"):
         prompt(QUESTION, "en", PASSAGES, template="{question} {unknown}")

@@ -126,14 +126,40 @@ class Decision:
         """`features`, an unembedded passage's similarity taken as the fitting data's mean (neutral)."""
         return features(query, passages, spans, unembedded=self.mean[FEATURES.index("similarity")])
 
-    def choose(self, query: Query, passages: Sequence[Passage], spans: Sequence[ReadSpan]) -> Candidate | None:
-        """The most probable candidate, or None when none reaches the threshold."""
+    def weigh(self, query: Query, passages: Sequence[Passage], spans: Sequence[ReadSpan]) -> list[Candidate]:
+        """Every passage's span with its probability, the most probable first."""
         if not spans:
-            return None
+            return []
         probabilities = self.probabilities(self.candidate_features(query, passages, spans))
-        best = int(np.argmax(probabilities))
-        candidate = Candidate(spans[best], passages[spans[best].passage], float(probabilities[best]))
-        return candidate if candidate.probability >= self.threshold else None
+        found = [Candidate(span, passages[span.passage], float(p)) for span, p in zip(spans, probabilities)]
+        return sorted(found, key=lambda candidate: -candidate.probability)
+
+
+# Among the spans, the ones a dated question may prefer to the most probable: those at least this
+# share of its probability (bench/reports.py chose it on the dev archive's tuning half).
+PREFERRED_SHARE = 0.1
+
+
+def _newest(candidate: Candidate) -> str:
+    date = candidate.passage.date or ""
+    return date if date[:1].isdigit() else ""
+
+
+def preferred(query: Query, weighed: Sequence[Candidate], threshold: float) -> Candidate | None:
+    """The most probable candidate, unless the question names a period or an outlet (then the
+    most probable from its reports), or asks for the latest or first report (then the newest or
+    earliest): chosen among the candidates that reach the threshold and PREFERRED_SHARE of the
+    best one's probability. None when the best is below the threshold."""
+    if not weighed or weighed[0].probability < threshold:
+        return None
+    sure = [c for c in weighed if c.probability >= max(threshold, PREFERRED_SHARE * weighed[0].probability)]
+    if query.named_report:
+        sure.sort(key=lambda c: -query.preference(c.passage.date, c.passage.outlet, c.passage.url))
+    if query.when.order:
+        dated = [c for c in sure if _newest(c)]
+        if dated and not (query.named_report and query.preference(sure[0].passage.date, sure[0].passage.outlet, sure[0].passage.url)):
+            return (max if query.when.order == "latest" else min)(dated, key=_newest)
+    return sure[0]
 
 
 @cache

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from news_assistant.answer.decide import Decision, shipped_decision
+from news_assistant.answer.decide import Decision, preferred, shipped_decision
+from news_assistant.answer.reports import Report, gather
 from news_assistant.models.reader import Reader, ReadSpan
 from news_assistant.search.query import Query
 from news_assistant.search.retrieve import Passage
@@ -50,6 +51,7 @@ class Answer:
     span: Span | None = None  # the answer span, as offsets into the source file
     score: float | None = None  # how far the span beats "no answer here" (the reader's margin)
     confidence: float | None = None  # the decision's probability that the span holds the answer
+    reports: tuple[Report, ...] = ()  # what each article the reader is sure of says, newest first
 
     @property
     def citations(self) -> list[str]:
@@ -64,6 +66,8 @@ class Answer:
             found["score"] = round(self.score, 4)
         if self.confidence is not None:
             found["confidence"] = round(self.confidence, 4)
+        if self.reports:
+            found["reports"] = [report.json() for report in self.reports]
         if self.message == UNSUPPORTED:
             found["note"] = UNSUPPORTED
         return found
@@ -84,14 +88,15 @@ def _sentence(text: str, start: int, end: int) -> Span:
     return min(first[0], start), max(last[1], end)
 
 
-def from_span(query: Query, passage: Passage, read: ReadSpan, confidence: float | None = None) -> Answer:
+def from_span(query: Query, passage: Passage, read: ReadSpan, confidence: float | None = None,
+              reports: tuple[Report, ...] = ()) -> Answer:
     """The answer that `read` gives in `passage`."""
     start, end = _sentence(passage.text, read.start, read.end)
     return Answer(
         question=query.text, language=query.language, text=passage.text[start:end], abstained=False, message=None,
         passage=passage, sentence=(passage.start + start, passage.start + end),
         highlight=(read.start - start, read.end - start), span=(passage.start + read.start, passage.start + read.end),
-        score=read.margin, confidence=confidence,
+        score=read.margin, confidence=confidence, reports=reports,
     )
 
 
@@ -107,7 +112,9 @@ def from_spans(query: Query, top: list[Passage], spans: list[ReadSpan], settings
     """The answer given the reader's spans over `top` (benchmarks read once, then vary the decision)."""
     if not query.supported or not spans:
         return abstaining(query)
-    chosen = settings.decide.choose(query, top, spans)
+    decide = settings.decide
+    weighed = decide.weigh(query, top, spans)
+    chosen = preferred(query, weighed, decide.threshold)
     if chosen is None:
         return abstaining(query)
-    return from_span(query, chosen.passage, chosen.span, chosen.probability)
+    return from_span(query, chosen.passage, chosen.span, chosen.probability, gather(query.text, weighed, chosen, decide.threshold))

@@ -15,11 +15,12 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
 from news_assistant.answer.read import ABSTAIN, Answer
+from news_assistant.answer.reports import Report
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.search.retrieve import Passage
 from news_assistant.text.sentences import split_sentences
@@ -87,19 +88,28 @@ def default_template() -> str:
 
 
 def _passage_block(passage: Passage) -> str:
-    return f"[{passage.rank}] {passage.title} ({passage.citation})\n{' '.join(passage.text.split())}"
+    where = " · ".join(part for part in (passage.citation, passage.dateline) if part)
+    return f"[{passage.rank}] {passage.title} ({where})\n{' '.join(passage.text.split())}"
 
 
-def prompt(question: str, language: str, passages: list[Passage], template: str | None = None) -> str:
-    """`prompts/answer.md` filled in: the question, its language, the numbered passages and the
-    message to give when they do not answer it."""
+def _reports_block(reports: Sequence[Report]) -> str:
+    if len(reports) < 2:
+        return "(one value, or none found)"
+    return "\n".join(f"- {report.line()}" for report in reports)
+
+
+def prompt(question: str, language: str, passages: list[Passage], template: str | None = None,
+           reports: Sequence[Report] = ()) -> str:
+    """`prompts/answer.md` filled in: the question, its language, the numbered passages with their
+    dates, the differing values reports give (newest first), and the message to give when the
+    passages do not answer it."""
     try:
         return (template or default_template()).format(
             question=question, language=LANGUAGE_NAMES.get(language, language), abstain_message=ABSTAIN[language],
-            passages="\n\n".join(_passage_block(passage) for passage in passages))
+            passages="\n\n".join(_passage_block(passage) for passage in passages), reports=_reports_block(reports))
     except (KeyError, IndexError, ValueError) as error:
         raise UsageError(f"the prompt template has a placeholder it cannot fill ({error}); it may use {{question}}, "
-                         "{language}, {passages} and {abstain_message}, and {{ }} for literal braces") from None
+                         "{language}, {passages}, {reports} and {abstain_message}, and {{ }} for literal braces") from None
 
 
 def _error_detail(body: bytes) -> str:
@@ -256,7 +266,8 @@ def check_reply(reply: str, passages: list[Passage], model: str) -> Written:
 
 
 def write(question: str, language: str, passages: list[Passage], settings: WriterSettings,
-          on_text: Callable[[str], None] = lambda text: None, cancel: threading.Event | None = None) -> Written:
+          on_text: Callable[[str], None] = lambda text: None, cancel: threading.Event | None = None,
+          reports: Sequence[Report] = ()) -> Written:
     """Ask the server for a cited answer from the top passages, calling `on_text` with what may be
     shown so far as the reply streams in. Never raises for the server's sake: a failure, or a
     `cancel` set meanwhile, comes back as a notice."""
@@ -264,7 +275,7 @@ def write(question: str, language: str, passages: list[Passage], settings: Write
     ranks = {passage.rank for passage in shown}
     reply, model = "", settings.model or "the LLM"
     try:
-        for named, delta in stream_reply(settings, prompt(question, language, shown, settings.template)):
+        for named, delta in stream_reply(settings, prompt(question, language, shown, settings.template, reports)):
             model = named  # the server says which model answered
             if cancel is not None and cancel.is_set():
                 return CANCELLED
@@ -285,4 +296,4 @@ def write_answer(extracted: Answer, passages: list[Passage], settings: WriterSet
     says it does not cover it, and its passages would only invite a guess)."""
     if extracted.abstained:  # as it is when no passage was found
         return Written(None, NOT_COVERED)
-    return write(extracted.question, extracted.language, passages, settings, on_text, cancel)
+    return write(extracted.question, extracted.language, passages, settings, on_text, cancel, extracted.reports)

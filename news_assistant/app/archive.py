@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
+from news_assistant.answer.timeline import PASSAGES, Entry, timeline
 from news_assistant.answer.write import WriterSettings, Written, write_answer
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
@@ -154,6 +155,14 @@ class Archive:
                 embedding.result()
             passages = retriever.search(query, k=k, mode=mode, filters=filters)
             return answer(query, passages, reading.result(), self.answers), passages, mode
+
+    def timeline(self, question: str, k: int = PASSAGES, mode: str | None = None, progress: Progress | None = None,
+                 filters: Filters = Filters()) -> tuple[list[Entry], list[Passage]]:
+        """What each report in the top `k` passages says, in date order, and the passages."""
+        retriever = self.retriever(progress)
+        query = retriever.analyse(question)
+        passages = retriever.search(query, k=k, mode=mode, filters=filters)
+        return timeline(query, passages, self.reader(), self.answers.decide), passages
 
     def write(self, extracted: Answer, passages: list[Passage], on_text: Callable[[str], None] = lambda text: None,
               cancel: threading.Event | None = None) -> Written | None:

@@ -21,7 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from news_assistant.answer.read import Answer
+from news_assistant.answer.reports import summary
 from news_assistant.answer.response import response_json
+from news_assistant.answer.timeline import PASSAGES, chart
 from news_assistant.answer.write import CANCELLED, WriterSettings, Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, INDEX_ENVIRONMENT, engine_settings, writer_settings
@@ -140,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     _filter_options(ask)
+    dated = command("timeline", "what each report said over time: every article's answer in date order, cited",
+                    'assistant timeline "korban meninggal banjir bandang Lampung Barat"',
+                    'assistant timeline --json "how many ISIS members surrendered?"')
+    dated.add_argument("question", help="in Indonesian or English; quote it in the shell")
+    dated.add_argument("--k", type=int, default=PASSAGES, help=f"passages to read (default: {PASSAGES})")
+    dated.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
+    dated.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _filter_options(dated)
     evaluate = command("eval", "score retrieval and answers on a question set",
                        "assistant eval                                 # eval/questions.jsonl over the seeds",
                        "assistant eval --mode hybrid --report out/     # with an HTML and SVG report",
@@ -221,6 +231,8 @@ def _print_answer(console: Console, written: Answer, label: str = "Answer: ") ->
         sentence = one_line(written.text, [written.highlight] if written.highlight else [], "reverse")
         sentence.stylize("bold")
         console.print(Text.assemble((label, "bold green"), sentence, (f" [{written.passage.rank}]", "bold cyan")))
+        for line in summary(written.reports):
+            console.print(Text(line, style="cyan"), highlight=False)
         if written.confidence is not None:
             console.print(Text(f"confidence {written.confidence:.0%}", style="dim"))
     console.print()
@@ -295,6 +307,29 @@ def _ask(args, out: Console, errors: Console) -> int:
         _print_answer(out, extracted, "From the archive: " if written and written.generated else "Answer: ")
         if not extracted.abstained:  # passages that do not answer are noise
             _print_passages(out, passages)
+    return 0
+
+
+def _timeline(args, out: Console, errors: Console) -> int:
+    if args.k < 1:
+        raise UsageError(f"--k must be at least 1 (got {args.k})")
+    archive = _archive(args)
+    filters = _filters(args)
+    with _progress_bar(errors) as progress:
+        entries, _ = archive.timeline(args.question, k=args.k, mode=args.mode, progress=progress, filters=filters)
+    if args.json:
+        print(json.dumps({"question": args.question, **({"filters": filters.json()} if filters else {}),
+                          "timeline": [entry.json() for entry in entries]}, ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        out.print(Text("No report in the archive answers this.", style="bold yellow"))
+        return 0
+    for line in chart(entries):
+        out.print(Text(line), highlight=False)
+    out.print()
+    for entry in entries:
+        out.print(Text.assemble((f"[{entry.passage.rank}] ", "bold cyan"), (entry.passage.title, "bold"), "  ",
+                                (entry.passage.citation, "green")), highlight=False)
     return 0
 
 
@@ -378,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args, out, errors)
         if args.command == "eval":
             return _eval(args, out, errors)
+        if args.command == "timeline":
+            return _timeline(args, out, errors)
         import asyncio
 
         from news_assistant.app.tui import AssistantApp  # Textual (and asyncio) load only for the chat

@@ -7,6 +7,7 @@ passage, so several passages from one article never inflate recall or nDCG.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import statistics
@@ -38,6 +39,19 @@ class Question:
     sources: frozenset[str]
     expect: str = "answer"  # or "abstain": nothing in the corpus answers it
     filters: Filters = Filters()  # `since`, `until`, `outlet`: the reports it may be answered from
+    as_of: str | None = None  # the day it is asked: later reports are left out, "tahun lalu" counts from it
+    reports: tuple[str, ...] = ()  # the values reports give that differ: each should be among answer.reports
+
+    @property
+    def asked_on(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.as_of) if self.as_of else None
+
+    @property
+    def in_force(self) -> Filters:
+        """Its filters, with `as_of` as the last day a report may be from."""
+        if not self.as_of or (self.filters.until and self.filters.until <= self.as_of):
+            return self.filters
+        return Filters(self.filters.since, self.as_of, self.filters.outlets)
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,15 @@ def _filters(record: dict, where: str) -> Filters:
         return Filters.of(record.get("since"), record.get("until"), [outlets] if isinstance(outlets, str) else outlets)
     except AssistantError as error:
         raise AssistantError(f"{where}: {error}") from None
+
+
+def _as_of(record: dict, where: str) -> str | None:
+    if not record.get("as_of"):
+        return None
+    try:
+        return dt.date.fromisoformat(str(record["as_of"])).isoformat()
+    except ValueError:
+        raise AssistantError(f"{where}: as_of must be a date (YYYY-MM-DD), not {record['as_of']!r}") from None
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -78,6 +101,9 @@ def load_questions(path: Path) -> list[Question]:
             sources=frozenset(map(str, record.get("sources", ()))),
             expect=expect,
             filters=_filters(record, where),
+            as_of=_as_of(record, where),
+            reports=tuple(str(report["value"]) if isinstance(report, dict) else str(report)
+                          for report in record.get("reports", ())),
         )
         if question.id in questions:
             raise AssistantError(f"{where}: duplicate id {question.id!r}")
@@ -195,6 +221,19 @@ def answer_metrics(answer: Answer, answers: Sequence[str]) -> dict[str, float]:
             "false abst": float(answer.abstained)}
 
 
+def report_metrics(answer: Answer, question: Question, passages: Sequence[Passage]) -> dict[str, float]:
+    """Whether the answer cites one of the expected articles ("right report"), and, for a question
+    whose reports differ, whether each of their values that the retrieved `passages` hold is
+    among the answer's reports (a question whose passages hold none of them is not counted)."""
+    found = {"right report": float(not answer.abstained and answer.passage is not None
+                                   and answer.passage.doc_id in question.sources)}
+    retrieved = [value for value in question.reports if any(contains_answer(p.text, [value]) for p in passages)]
+    if retrieved:
+        values = [report.value for report in answer.reports]
+        found["reports"] = float(all(any(span_correct(value, [expected]) for value in values) for expected in retrieved))
+    return found
+
+
 def answer_hit(texts: Sequence[str], answers: Sequence[str], k: int) -> float:
     return float(any(contains_answer(text, answers) for text in texts[:k]))
 
@@ -211,6 +250,7 @@ def question_metrics(result: Result) -> dict[str, float]:
         metrics.update({f"hit@{k}": answer_hit(texts, question.answers, k) for k in HIT_KS})
         if result.answer is not None:
             metrics.update(answer_metrics(result.answer, question.answers))
+            metrics.update(report_metrics(result.answer, question, result.passages))
         if result.written is not None:
             metrics.update(generated_metrics(result))
     return metrics
@@ -294,8 +334,8 @@ def run(
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
-        query = retriever.analyse(question.question)
-        chosen = filters or question.filters
+        query = retriever.analyse(question.question, question.asked_on)
+        chosen = filters or question.in_force
         passages = retriever.search(query, k=max(k, DEPTH), mode=mode, filters=chosen)
         extracted = answer(query, passages, reader, settings) if reader else None
         latency = (time.perf_counter() - started) * 1000

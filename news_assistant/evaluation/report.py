@@ -18,15 +18,21 @@ from rich.text import Text
 from news_assistant.evaluation.metrics import Result
 from news_assistant.progress import counted
 
-METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5", "span acc", "sent acc", "abstain P",
-           "abstain R", "false abst")
+METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@1", "hit@5", "span acc", "sent acc", "right report",
+           "abstain P", "abstain R", "false abst")
 NARROW = ("R@1", "MRR@10", "hit@5", "span acc", "sent acc", "abstain P", "abstain R", "false abst")  # fits 100 columns
 CHARTED = tuple(m for m in METRICS if m != "false abst")  # the bars: higher is better
 GENERATED = ("gen acc", "gen valid")  # with an LLM writer: its answers right, and citing shown passages only
+REPORTED = ("reports",)  # with questions whose reports differ: every value among the answer's reports
 _BAR_WIDTH = 40
 MODE_COLOURS = {"hybrid": "cyan", "bm25": "yellow", "dense": "magenta"}  # the same in every chart
 
 Summaries = dict[str, dict[str, dict[str, float]]]  # mode -> group ("all", "id", "en") -> metric -> value
+
+
+def _optional(summaries: Summaries) -> tuple[str, ...]:
+    """The metrics only some question sets or runs have (an LLM writer's, differing reports)."""
+    return tuple(m for m in GENERATED + REPORTED if any(m in row for groups in summaries.values() for row in groups.values()))
 
 
 def metrics_table(summaries: Summaries, title: str, wide: bool = True) -> Table:
@@ -36,8 +42,7 @@ def metrics_table(summaries: Summaries, title: str, wide: bool = True) -> Table:
     table.add_column("mode")
     table.add_column("lang")
     table.add_column("n", justify="right")
-    generated = tuple(m for m in GENERATED if any(m in row for groups in summaries.values() for row in groups.values()))
-    shown = (METRICS if wide else NARROW) + generated
+    shown = (METRICS if wide else NARROW) + _optional(summaries)
     for metric in shown:
         table.add_column(metric, justify="right", style="bold" if metric == "span acc" else None)
     latencies = ("p50 ms", "p95 ms") if wide else ("p50 ms",)
@@ -130,7 +135,7 @@ def _html_table(header: list[str], rows: list[list[str]], numeric: int = 0) -> s
 
 def report_html(summaries: Summaries, title: str, missed: dict[str, list[tuple[Result, str]]], limit: int) -> str:
     """A page with the figures as a table beside the chart, then each mode's missed questions."""
-    shown = METRICS + tuple(m for m in GENERATED if any(m in row for groups in summaries.values() for row in groups.values()))
+    shown = METRICS + _optional(summaries)
     figures = _html_table(["mode", "lang", "n", *shown, "p50 ms", "p95 ms"], [
         [mode, group, str(int(row["questions"])), *(f"{row[m]:.3f}" if m in row else "—" for m in shown),
          f"{row['p50 ms']:.1f}", f"{row['p95 ms']:.1f}"]

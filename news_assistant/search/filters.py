@@ -85,10 +85,30 @@ class Catalogue:
     """The archive's articles as arrays, so a filter picks its articles in a few vectorised steps."""
 
     def __init__(self, articles: dict[str, Article]):
+        self._articles = list(articles.values())
         self.ids = list(articles)
         full = [a.date if a.date and not a.date.startswith("-") and len(a.date) == 10 else "" for a in articles.values()]
         self.dates = np.array(full, dtype="U10")
         self.names = np.array([f"{a.outlet or ''} {a.url or ''}".lower() for a in articles.values()], dtype=object)
+
+    @cached_property
+    def outlets(self) -> tuple[str, ...]:
+        """The archive's outlets' names, each once."""
+        return tuple(dict.fromkeys(a.outlet.strip() for a in self._articles if a.outlet and len(a.outlet.strip()) >= 3))
+
+    def named_in(self, question: str) -> tuple[str, ...]:
+        """The outlets a question names ("menurut Warta Nusantara", "according to kompas.com"),
+        lower-cased as `Filters.outlets` holds them. A one-word name must be written as a name,
+        capitalised and not the question's first word: "antara" is also "between"."""
+        found = []
+        for outlet in self.outlets:
+            words = outlet.split()
+            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?:\.\w+)*(?!\w)"
+            for match in re.finditer(pattern, question, flags=re.IGNORECASE):
+                if len(words) > 1 or "." in match[0] or (match.start() > 0 and match[0][0].isupper()):
+                    found.append(outlet.lower())
+                    break
+        return tuple(found)
 
     @cached_property
     def _names(self) -> np.ndarray:

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from news_assistant.errors import UsageError
+from news_assistant.search.dates import When
 from news_assistant.text.analysis import Analyzer, indonesian_word, stopwords
 from news_assistant.text.translation import Concept, Dictionary
 
@@ -32,11 +33,24 @@ class Query:
     known_names: tuple[str, ...]  # those of `names` the archive holds
     embed: Callable[[str], np.ndarray] | None  # the encoder's query embedding; None without passage vectors
     supported: bool = True  # written in Indonesian or English, the languages the assistant reads
+    when: When = When()  # the period it names, or the newest or earliest report it asks for
+    outlets: tuple[str, ...] = ()  # the archive's outlets it names ("menurut Warta Nusantara")
 
     @property
     def dense(self) -> bool:
         """Whether the question can be embedded and searched by meaning."""
         return self.embed is not None
+
+    @property
+    def named_report(self) -> bool:
+        """Whether it names a period or an outlet, whose reports it should be answered from."""
+        return self.when.period or bool(self.outlets)
+
+    def preference(self, date: str | None, outlet: str | None, url: str | None) -> int:
+        """How many of its named period and outlets a report published on `date` by `outlet` (at
+        `url`) matches: 0, 1 or 2."""
+        named = f"{outlet or ''} {url or ''}".lower()
+        return int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
 
     @cached_property
     def vector(self) -> np.ndarray | None:

@@ -3,6 +3,7 @@ citation and the spans where the question's words occur."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from news_assistant.errors import UsageError
 from news_assistant.index.engine import IndexEngine, SearchIndex, as_engine
 from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
+from news_assistant.search.dates import read_when
 from news_assistant.search.filters import Catalogue, Filters
 from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
 from news_assistant.search.query import Query, check_question, known_names, named_terms, readable
@@ -20,6 +22,9 @@ from news_assistant.text.sentences import Span, split_sentences
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
 
 MODES = ("hybrid", "bm25", "dense")
+# A question naming a day or an outlet gets that day's or outlet's reports first, from among the
+# passages ranked this high without the preference (a soft filter: relevance still gates it).
+PREFER_WITHIN = 20
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,12 @@ class Retriever:
         """The modes this index supports, the default first."""
         return MODES if self.index.dense is not None and self.encoder is not None else ("bm25",)
 
-    def analyse(self, question: str) -> Query:
-        """The question as every later stage reads it (computed once per question text)."""
-        return self._queries(check_question(question))
+    def analyse(self, question: str, as_of: dt.date | None = None) -> Query:
+        """The question as every later stage reads it (computed once per question text); relative
+        periods ("tahun lalu") count from `as_of`, else today."""
+        return self._queries(check_question(question), as_of or dt.date.today())
 
-    def _analyse(self, question: str) -> Query:
+    def _analyse(self, question: str, as_of: dt.date) -> Query:
         lexical = self.index.lexical
         language = detect_language(question)
         dictionary = self.dictionary if language != ARCHIVE_LANGUAGE else None
@@ -139,11 +145,16 @@ class Retriever:
         return Query(text=question, language=language, concepts=words, terms=tuple(terms), own_terms=own,
                      evidence=lexical_evidence(words, lexical), names=tuple(named_terms(question, self.analyzer)),
                      known_names=known_names(question, self.analyzer, lexical.vocabulary, dictionary), embed=embed,
-                     supported=readable(question, self.dictionary, self.analyzer, lexical.vocabulary))
+                     supported=readable(question, self.dictionary, self.analyzer, lexical.vocabulary),
+                     when=read_when(question, as_of), outlets=self.catalogue.named_in(question))
 
     def _terms_of(self, doc_id: str) -> frozenset[str]:
         article = self.index.articles[doc_id]
         return frozenset(self.analyzer.terms(f"{article.title}\n{article.text}"))
+
+    def _preference(self, query: Query, key: Key) -> int:
+        article = self.index.articles[self.index.chunk(key).doc_id]
+        return query.preference(article.date, article.outlet, article.url)
 
     def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None) -> Support:
         """How much of `query` the article `doc_id` says, and its passage `text` (whose embedding's
@@ -199,7 +210,9 @@ class Retriever:
             raise UsageError(f"--k must be at least 1 (got {k})")
         wanted = set(query.terms)
         passages = []
-        ranking, similarities = self._rankings(query, k, mode, filters)
+        ranking, similarities = self._rankings(query, max(k, PREFER_WITHIN) if query.named_report else k, mode, filters)
+        if query.named_report:
+            ranking = sorted(ranking, key=lambda pair: -self._preference(query, pair[0]))[:k]
         # A chunk BM25 found beyond the dense list is less similar than anything on it.
         ceiling = min(similarities.values()) if similarities else None
         for rank, (key, score) in enumerate(ranking, start=1):

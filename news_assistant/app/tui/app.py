@@ -9,7 +9,8 @@ index (with a progress bar).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -27,6 +28,7 @@ from news_assistant.progress import counted
 from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import MODES, Passage
 
+T = TypeVar("T")
 
 class AssistantApp(App):
     CSS_PATH = "assistant.tcss"
@@ -126,21 +128,37 @@ class AssistantApp(App):
         if note:
             self.notify(note, severity="warning", timeout=10)
 
-    @work(thread=True, group="ask")
-    def ask(self, question: str, card: AnswerCard) -> None:
-        """Answer in a worker thread, waiting for the model if it is still loading."""
+    def _searched(self, card: AnswerCard, search: Callable[[], T]) -> T | None:
+        """`search()` once the models are loaded (waiting for them if they are still loading);
+        None, with the error on the card, if loading or the search failed."""
         if not self.settled.is_set():
             self.call_from_thread(setattr, self, "status", "Waiting for the model to load…")
             self.settled.wait()
         if self.load_error:
             self.call_from_thread(card.show_error, f"error: {self.load_error}")
-            return
+            return None
         try:
             with self.busy:
-                answer, passages, mode = self.archive.ask(question, k=5, mode=self.mode, filters=self.filters)
+                return search()
         except AssistantError as error:
             self.call_from_thread(card.show_error, f"error: {error}")
+            return None
+
+    @work(thread=True, group="ask")
+    def timeline(self, question: str, card: AnswerCard) -> None:
+        """Every report's answer to `question` in date order, in a worker thread."""
+        found = self._searched(card, lambda: self.archive.timeline(question, mode=self.mode, filters=self.filters))
+        if found is not None:
+            self.call_from_thread(card.show_timeline, found[0])
+            self.call_from_thread(setattr, self, "status", "ready")
+
+    @work(thread=True, group="ask")
+    def ask(self, question: str, card: AnswerCard) -> None:
+        """Answer in a worker thread, waiting for the model if it is still loading."""
+        found = self._searched(card, lambda: self.archive.ask(question, k=5, mode=self.mode, filters=self.filters))
+        if found is None:
             return
+        answer, passages, mode = found
         writing = self.archive.writer is not None and not answer.abstained
         self.call_from_thread(card.show, answer, passages, mode, writing)
         self.call_from_thread(setattr, self, "status", "ready")

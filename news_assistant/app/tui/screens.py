@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,12 +16,14 @@ from news_assistant.app.tui.widgets import AnswerCard, HistoryInput, QuestionBub
 from news_assistant.errors import UsageError
 from news_assistant.ingest.articles import Article
 from news_assistant.search.filters import split_question
+
+TIMELINE = re.compile(r"^/timeline\s+(?=\S)", re.IGNORECASE)  # "/timeline korban banjir": every report's answer by date
 from news_assistant.search.retrieve import Passage
 
 WELCOME = (
     "Ask about the archive in Indonesian or English, e.g. "
     "“how many ISIS members surrendered in Raqqa?”. Answers cite their article; "
-    "select a source to read it."
+    "select a source to read it. “/timeline …” lists every report's answer by date."
 )
 
 
@@ -69,7 +73,10 @@ class ChatScreen(Screen):
         log.mount(QuestionBubble(question))
         log.mount(card)
         log.scroll_end(animate=False, immediate=True)  # back at the bottom, anchored again
-        self.app.ask(question, card)
+        if dated := TIMELINE.match(question):
+            self.app.timeline(question[dated.end():], card)
+        else:
+            self.app.ask(question, card)
 
     def on_answer_card_citation_selected(self, event: AnswerCard.CitationSelected) -> None:
         self.app.open_citation(event.passage)

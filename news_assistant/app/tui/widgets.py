@@ -13,6 +13,8 @@ from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from news_assistant.answer.read import Answer
+from news_assistant.answer.reports import source_of
+from news_assistant.answer.timeline import Entry, chart
 from news_assistant.answer.write import Written, cited
 from news_assistant.search.retrieve import Passage
 
@@ -37,6 +39,20 @@ def answer_markdown(answer: Answer) -> str:
     else:
         body = _escape(text)
     return f"{body} [\\[{answer.passage.rank}\\]](cite:{answer.passage.rank})"
+
+
+def reports_markdown(answer: Answer) -> str:
+    """The reports behind an answer: a small table when they differ (newest first), a line when
+    others reported the same value, nothing for one report."""
+    reports = answer.reports
+    if len(reports) > 1:
+        rows = [f"| **{_escape(' '.join(r.value.split()))}** | {_escape(r.source)} | [\\[{r.passage.rank}\\]](cite:{r.passage.rank})"
+                + "".join(f" [\\[{p.rank}\\]](cite:{p.rank})" for p in r.also) + " |" for r in reports]
+        return "\n".join(["| Reports differ | Source | |", "|---|---|---|", *rows])
+    if reports and reports[0].also:
+        return "_Also reported by_ " + "; ".join(f"{_escape(source_of(p))} [\\[{p.rank}\\]](cite:{p.rank})"
+                                                 for p in reports[0].also)
+    return ""
 
 
 def generated_markdown(text: str) -> str:
@@ -92,6 +108,10 @@ class QuestionBubble(Static):
     """A question the user asked."""
 
 
+NO_TIMELINE = "No report in the archive answers this."
+TIMELINE_BAR = 16  # cells: the chart fits an 80-column terminal
+
+
 class AnswerCard(Vertical):
     """One reply: a spinner while searching, then the answer and its numbered sources."""
 
@@ -121,11 +141,25 @@ class AnswerCard(Vertical):
             self.mount(Markdown("", classes="generated"))
             self.mount(Static("From the archive", classes="archive-label"))
         self.mount(Markdown(answer_markdown(answer), classes="answer"))
+        if reports := reports_markdown(answer):
+            self.mount(Markdown(reports, classes="reports"))
         if passages and not answer.abstained:  # an abstention shows no noise
             sure = f" · confidence {answer.confidence:.0%}" if answer.confidence is not None else ""
             self.mount(Static(f"Sources ({mode}){sure}", classes="sources-title"))
             options = [Option(citation_line(p), id=str(p.rank)) for p in passages]
             self.mount(OptionList(*options, classes="sources"))
+
+    def show_timeline(self, entries: list[Entry]) -> None:
+        """A timeline: each report's answer in date order as a text chart, its sources below."""
+        self.passages = [entry.passage for entry in entries]
+        self.remove_children()
+        if not entries:
+            self.mount(Static(NO_TIMELINE, classes="answer"))
+            return
+        self.mount(Static(Text("\n".join(chart(entries, width=TIMELINE_BAR)), no_wrap=True, overflow="ellipsis"),
+                          classes="timeline"))
+        self.mount(Static("Reports, oldest first", classes="sources-title"))
+        self.mount(OptionList(*(Option(citation_line(p), id=str(p.rank)) for p in self.passages), classes="sources"))
 
     def update_generated(self, text: str) -> None:
         """The LLM's answer so far (citations already checked)."""
