@@ -35,7 +35,7 @@ from news_assistant.models.reader import DELTA_FILES, Reader, merge_and_export, 
 from news_assistant.search.retrieve import Retriever
 
 PASSAGES = AnswerSettings().passages
-READS_VERSION = 5  # changes when what a read holds, or how spans are read, changes
+READS_VERSION = 6  # changes when what a read holds, or how spans are read, changes
 ROLES = {"fit": "fitting sets (the decision's)", "tune": "validation sets (tuning)",
          "report": "reporting sets (never tuned on)"}
 

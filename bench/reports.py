@@ -79,7 +79,7 @@ def read_all(retriever: Retriever, reader: Reader, path: Path, passages: int, un
     found = []
     kind = kinds(path)
     for question in evaluate.load_questions(path):
-        query = retriever.analyse(question.question, question.asked_on)
+        query = retriever.analyse(question.question, question.as_of)
         if undated:
             query = dataclasses.replace(query, when=When(), outlets=())
         top = retriever.search(query, k=passages, mode="hybrid", filters=question.in_force)
@@ -116,10 +116,10 @@ def grouping(reads: list[Read], settings: AnswerSettings) -> tuple[int, int, int
             continue
         labelled = []
         for candidate in decision.weigh(read.query, read.passages, read.spans):
-            text = candidate.passage.text[candidate.span.start:candidate.span.end]
-            label = next((i for i, value in enumerate(read.question.reports) if evaluate.span_correct(text, [value])), None)
+            label = next((i for i, value in enumerate(read.question.reports)
+                          if evaluate.span_correct(candidate.value, [value])), None)
             if label is not None and candidate.probability >= decision.threshold:
-                labelled.append((candidate.passage.doc_id, text, label))
+                labelled.append((candidate.passage.doc_id, candidate.value, label))
         for (doc_a, a, label_a), (doc_b, b, label_b) in itertools.combinations(labelled, 2):
             if doc_a != doc_b:
                 pairs += 1

@@ -66,6 +66,11 @@ class Candidate:
     passage: Passage
     probability: float
 
+    @property
+    def value(self) -> str:
+        """The span's words."""
+        return self.passage.text[self.span.start:self.span.end]
+
 
 def features(query: Query, passages: Sequence[Passage], spans: Sequence[ReadSpan], unembedded: float = 0.0) -> np.ndarray:
     """(candidates, FEATURES): the evidence for each passage's span, in FEATURES' order; a passage
@@ -145,6 +150,11 @@ def _newest(candidate: Candidate) -> str:
     return date if date[:1].isdigit() else ""
 
 
+def _named(query: Query, candidate: Candidate) -> int:
+    passage = candidate.passage
+    return query.preference(passage.date, passage.outlet, passage.url)
+
+
 def preferred(query: Query, weighed: Sequence[Candidate], threshold: float) -> Candidate | None:
     """The most probable candidate, unless the question names a period or an outlet (then the
     most probable from its reports), or asks for the latest or first report (then the newest or
@@ -154,11 +164,12 @@ def preferred(query: Query, weighed: Sequence[Candidate], threshold: float) -> C
         return None
     sure = [c for c in weighed if c.probability >= max(threshold, PREFERRED_SHARE * weighed[0].probability)]
     if query.named_report:
-        sure.sort(key=lambda c: -query.preference(c.passage.date, c.passage.outlet, c.passage.url))
-    if query.when.order:
-        dated = [c for c in sure if _newest(c)]
-        if dated and not (query.named_report and query.preference(sure[0].passage.date, sure[0].passage.outlet, sure[0].passage.url)):
-            return (max if query.when.order == "latest" else min)(dated, key=_newest)
+        sure.sort(key=lambda c: -_named(query, c))
+        if _named(query, sure[0]):  # a report of the named period or outlet is sure enough
+            return sure[0]
+    dated = [c for c in sure if _newest(c)] if query.when.order else []
+    if dated:
+        return (max if query.when.order == "latest" else min)(dated, key=_newest)
     return sure[0]
 
 

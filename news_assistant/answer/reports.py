@@ -9,11 +9,11 @@ reports agree; several mean they differ, and the user sees every one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from news_assistant.answer.decide import Candidate, type_mismatch
-from news_assistant.answer.values import same_value
+from news_assistant.answer.values import numbers, same_value
 from news_assistant.search.retrieve import Passage
 from news_assistant.text.metadata import display_date
 from news_assistant.text.sentences import Span
@@ -32,6 +32,12 @@ class Report:
     also: tuple[Passage, ...] = ()  # other articles giving the same value
 
     @property
+    def figure(self) -> float | None:
+        """Its first figure as a number ("sembilan orang": 9.0), None without one."""
+        found = numbers(self.value)
+        return found[0] if found else None
+
+    @property
     def dated(self) -> str:
         return self.passage.date if self.passage.date and self.passage.date[:1].isdigit() else ""
 
@@ -43,7 +49,7 @@ class Report:
     @property
     def also_line(self) -> str:
         """"also Pelita, 15 Nov 2024 [2]", or "" when no other article gives the value."""
-        return "also " + "; ".join(f"{source_of(p)} [{p.rank}]" for p in self.also) if self.also else ""
+        return f"also {_cited(self.also)}" if self.also else ""
 
     def line(self) -> str:
         """"30 orang — Kabar Sumatera, 16 Nov 2024 [3]"."""
@@ -61,30 +67,41 @@ def source_of(passage: Passage) -> str:
     return ", ".join(part for part in (passage.outlet, display_date(passage.date) if passage.date else "") if part) or passage.source
 
 
-def _report(candidate: Candidate, also: Sequence[Passage] = ()) -> Report:
+def _cited(passages: Sequence[Passage]) -> str:
+    """"Pelita, 15 Nov 2024 [2]; Detak Kota, 18 Nov 2024 [4]"."""
+    return "; ".join(f"{source_of(p)} [{p.rank}]" for p in passages)
+
+
+def report_of(candidate: Candidate, also: Sequence[Passage] = ()) -> Report:
     passage, span = candidate.passage, candidate.span
-    return Report(passage.text[span.start:span.end], passage, (passage.start + span.start, passage.start + span.end),
+    return Report(candidate.value, passage, (passage.start + span.start, passage.start + span.end),
                   candidate.probability, tuple(also))
+
+
+def sure_spans(question: str, weighed: Sequence[Candidate], floor: float,
+               taken: Collection[str] = ()) -> Iterator[Candidate]:
+    """The most probable span of each article (not in `taken`) that reaches `floor` and can be
+    what `question` asks for (no figure for "how many" is no answer), most probable first."""
+    seen = set(taken)
+    for candidate in weighed:
+        if candidate.probability >= floor and candidate.passage.doc_id not in seen \
+                and not type_mismatch(question, candidate.value):
+            seen.add(candidate.passage.doc_id)
+            yield candidate
 
 
 def gather(question: str, weighed: Sequence[Candidate], chosen: Candidate, threshold: float) -> tuple[Report, ...]:
     """The reports behind an answer: one per value, the chosen answer's value among them, newest
-    first (undated last); each from the most probable of the articles giving it. A span that
-    cannot be what `question` asks for (no figure for "how many") is no report."""
-    floor = max(threshold, REPORT_SHARE * chosen.probability)
+    first (undated last); each from the most probable of the articles giving it."""
     groups: list[list[Candidate]] = [[chosen]]
-    articles = {chosen.passage.doc_id}
-    for candidate in weighed:
-        value = candidate.passage.text[candidate.span.start:candidate.span.end]
-        if candidate.probability < floor or candidate.passage.doc_id in articles or type_mismatch(question, value):
-            continue
-        articles.add(candidate.passage.doc_id)
-        group = next((g for g in groups if same_value(value, g[0].passage.text[g[0].span.start:g[0].span.end])), None)
+    for candidate in sure_spans(question, weighed, max(threshold, REPORT_SHARE * chosen.probability),
+                                {chosen.passage.doc_id}):
+        group = next((g for g in groups if same_value(candidate.value, g[0].value)), None)
         if group is None:
             groups.append([candidate])
         else:
             group.append(candidate)
-    reports = [_report(group[0], [c.passage for c in group[1:]]) for group in groups]
+    reports = [report_of(group[0], [c.passage for c in group[1:]]) for group in groups]
     return tuple(sorted(reports, key=lambda report: report.dated, reverse=True))
 
 
@@ -94,5 +111,5 @@ def summary(reports: Sequence[Report]) -> list[str]:
     if len(reports) > 1:
         return ["Reports differ:", *(f"  {r.line()}" + (f" ({r.also_line})" if r.also else "") for r in reports)]
     if reports and reports[0].also:
-        return [f"Also reported by {'; '.join(f'{source_of(p)} [{p.rank}]' for p in reports[0].also)}"]
+        return [f"Also reported by {_cited(reports[0].also)}"]
     return []

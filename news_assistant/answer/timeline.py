@@ -2,63 +2,43 @@
 
 "korban meninggal banjir Lampung Barat" → 9 (14 Nov), 16 (15 Nov), 30 (16 Nov), 31 (18 Nov). The
 reader reads the top passages, and each article whose span the decision is sure of (and that can
-be what the question asks for) gives one entry: its most probable span.
+be what the question asks for) gives one entry: its most probable span, as a `Report`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from news_assistant.answer.decide import Decision, type_mismatch
-from news_assistant.answer.values import numbers
+from news_assistant.answer.decide import Decision
+from news_assistant.answer.reports import Report, report_of, sure_spans
 from news_assistant.models.reader import Reader
 from news_assistant.search.query import Query
 from news_assistant.search.retrieve import Passage, passage_json
 from news_assistant.text.metadata import display_date
-from news_assistant.text.sentences import Span
 
 PASSAGES = 20  # a timeline reads this many top passages (a question's answer reads 5)
 BAR = 30  # the longest bar in the text chart, in cells
 NAME = 24  # the widest outlet (or file) name in it
 
 
-@dataclass(frozen=True)
-class Entry:
-    value: str
-    passage: Passage
-    span: Span  # offsets into the source file
-    probability: float
-
-    @property
-    def figure(self) -> float | None:
-        found = numbers(self.value)
-        return found[0] if found else None
-
-    def json(self) -> dict:
-        return {"value": self.value, "figure": self.figure, "span": {"start": self.span[0], "end": self.span[1]},
-                "published": self.passage.date, "outlet": self.passage.outlet, "confidence": round(self.probability, 4),
-                "passage": passage_json(self.passage)}
-
-
-def timeline(query: Query, passages: Sequence[Passage], reader: Reader, decision: Decision) -> list[Entry]:
+def timeline(query: Query, passages: Sequence[Passage], reader: Reader, decision: Decision) -> list[Report]:
     """Each article's sure answer among `passages`, oldest first (undated ones last)."""
     if not passages or not query.supported:
         return []
     spans = reader.read(query.text, [passage.text for passage in passages])
-    seen, entries = set(), []
-    for candidate in decision.weigh(query, passages, spans):
-        passage, span = candidate.passage, candidate.span
-        value = passage.text[span.start:span.end]
-        if candidate.probability < decision.threshold or passage.doc_id in seen or type_mismatch(query.text, value):
-            continue
-        seen.add(passage.doc_id)
-        entries.append(Entry(value, passage, (passage.start + span.start, passage.start + span.end), candidate.probability))
-    return sorted(entries, key=lambda e: (not (e.passage.date or "")[:1].isdigit(), e.passage.date or ""))
+    entries = [report_of(c) for c in sure_spans(query.text, decision.weigh(query, passages, spans), decision.threshold)]
+    return sorted(entries, key=lambda e: (not e.dated, e.dated))
 
 
-def chart(entries: Sequence[Entry], width: int = BAR) -> list[str]:
+def entry_json(entry: Report) -> dict:
+    """One timeline entry for `--json`: the value, its figure, where it is said, and the passage."""
+    return {"value": entry.value, "figure": entry.figure, "span": {"start": entry.span[0], "end": entry.span[1]},
+            "published": entry.passage.date, "outlet": entry.passage.outlet, "confidence": round(entry.probability, 4),
+            "passage": passage_json(entry.passage)}
+
+
+def chart(entries: Sequence[Report], width: int = BAR) -> list[str]:
     """The timeline as text: date, source, a bar for the figure (when every entry has one), the
     value and its citation."""
     figures = [entry.figure for entry in entries]

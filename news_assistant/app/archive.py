@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
-from news_assistant.answer.timeline import PASSAGES, Entry, timeline
+from news_assistant.answer.reports import Report
+from news_assistant.answer.timeline import PASSAGES, timeline
 from news_assistant.answer.write import WriterSettings, Written, write_answer
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
@@ -157,7 +158,7 @@ class Archive:
             return answer(query, passages, reading.result(), self.answers), passages, mode
 
     def timeline(self, question: str, k: int = PASSAGES, mode: str | None = None, progress: Progress | None = None,
-                 filters: Filters = Filters()) -> tuple[list[Entry], list[Passage]]:
+                 filters: Filters = Filters()) -> tuple[list[Report], list[Passage]]:
         """What each report in the top `k` passages says, in date order, and the passages."""
         retriever = self.retriever(progress)
         query = retriever.analyse(question)

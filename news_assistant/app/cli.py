@@ -23,7 +23,7 @@ from rich.text import Text
 from news_assistant.answer.read import Answer
 from news_assistant.answer.reports import summary
 from news_assistant.answer.response import response_json
-from news_assistant.answer.timeline import PASSAGES, chart
+from news_assistant.answer.timeline import PASSAGES, chart, entry_json
 from news_assistant.answer.write import CANCELLED, WriterSettings, Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, INDEX_ENVIRONMENT, engine_settings, writer_settings
@@ -319,7 +319,7 @@ def _timeline(args, out: Console, errors: Console) -> int:
         entries, _ = archive.timeline(args.question, k=args.k, mode=args.mode, progress=progress, filters=filters)
     if args.json:
         print(json.dumps({"question": args.question, **({"filters": filters.json()} if filters else {}),
-                          "timeline": [entry.json() for entry in entries]}, ensure_ascii=False, indent=2))
+                          "timeline": [entry_json(entry) for entry in entries]}, ensure_ascii=False, indent=2))
         return 0
     if not entries:
         out.print(Text("No report in the archive answers this.", style="bold yellow"))

@@ -39,19 +39,15 @@ class Question:
     sources: frozenset[str]
     expect: str = "answer"  # or "abstain": nothing in the corpus answers it
     filters: Filters = Filters()  # `since`, `until`, `outlet`: the reports it may be answered from
-    as_of: str | None = None  # the day it is asked: later reports are left out, "tahun lalu" counts from it
+    as_of: dt.date | None = None  # the day it is asked: later reports are left out, "tahun lalu" counts from it
     reports: tuple[str, ...] = ()  # the values reports give that differ: each should be among answer.reports
-
-    @property
-    def asked_on(self) -> dt.date | None:
-        return dt.date.fromisoformat(self.as_of) if self.as_of else None
 
     @property
     def in_force(self) -> Filters:
         """Its filters, with `as_of` as the last day a report may be from."""
-        if not self.as_of or (self.filters.until and self.filters.until <= self.as_of):
+        if not self.as_of or (self.filters.until and self.filters.until <= self.as_of.isoformat()):
             return self.filters
-        return Filters(self.filters.since, self.as_of, self.filters.outlets)
+        return Filters(self.filters.since, self.as_of.isoformat(), self.filters.outlets)
 
 
 @dataclass(frozen=True)
@@ -72,11 +68,11 @@ def _filters(record: dict, where: str) -> Filters:
         raise AssistantError(f"{where}: {error}") from None
 
 
-def _as_of(record: dict, where: str) -> str | None:
+def _as_of(record: dict, where: str) -> dt.date | None:
     if not record.get("as_of"):
         return None
     try:
-        return dt.date.fromisoformat(str(record["as_of"])).isoformat()
+        return dt.date.fromisoformat(str(record["as_of"]))
     except ValueError:
         raise AssistantError(f"{where}: as_of must be a date (YYYY-MM-DD), not {record['as_of']!r}") from None
 
@@ -334,7 +330,7 @@ def run(
     results = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
-        query = retriever.analyse(question.question, question.asked_on)
+        query = retriever.analyse(question.question, question.as_of)
         chosen = filters or question.in_force
         passages = retriever.search(query, k=max(k, DEPTH), mode=mode, filters=chosen)
         extracted = answer(query, passages, reader, settings) if reader else None

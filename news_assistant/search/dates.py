@@ -65,18 +65,6 @@ class When:
             return False
         return (self.since is None or date >= self.since) and (self.until is None or date <= self.until)
 
-    def describe(self) -> str:
-        parts = []
-        if self.day:
-            parts.append(f"on {self.day}")
-        elif self.since == self.until and self.since:
-            parts.append(f"on {self.since}")
-        elif self.since or self.until:
-            parts.append(f"{self.since or '…'} to {self.until or '…'}")
-        if self.order:
-            parts.append(f"{self.order} report")
-        return ", ".join(parts)
-
 
 def _day(year: str | None, month: int, day: int) -> tuple[str | None, str | None]:
     """(ISO day, None) for a full date, (None, "MM-DD") for a day without its year; (None, None) invalid."""

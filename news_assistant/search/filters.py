@@ -81,38 +81,45 @@ def split_question(text: str) -> tuple[str, Filters]:
     return " ".join(_IN_QUESTION.sub(" ", text).split()), Filters.of(since, until, outlets)
 
 
+def outlet_text(outlet: str | None, url: str | None) -> str:
+    """What an outlet filter is matched against: the outlet's name and the article's URL, lower-cased."""
+    return f"{outlet or ''} {url or ''}".lower()
+
+
 class Catalogue:
-    """The archive's articles as arrays, so a filter picks its articles in a few vectorised steps."""
+    """The archive's articles as arrays, so a filter picks its articles in a few vectorised steps.
+    Each array is made when a filter first needs it, not when the archive opens."""
 
     def __init__(self, articles: dict[str, Article]):
-        self._articles = list(articles.values())
+        self.articles = articles
         self.ids = list(articles)
-        full = [a.date if a.date and not a.date.startswith("-") and len(a.date) == 10 else "" for a in articles.values()]
-        self.dates = np.array(full, dtype="U10")
-        self.names = np.array([f"{a.outlet or ''} {a.url or ''}".lower() for a in articles.values()], dtype=object)
 
     @cached_property
-    def outlets(self) -> tuple[str, ...]:
-        """The archive's outlets' names, each once."""
-        return tuple(dict.fromkeys(a.outlet.strip() for a in self._articles if a.outlet and len(a.outlet.strip()) >= 3))
+    def dates(self) -> np.ndarray:
+        """Each article's full ISO date, "" for none or one without its year."""
+        return np.array([a.date if a.date and not a.date.startswith("-") and len(a.date) == 10 else ""
+                         for a in self.articles.values()], dtype="U10")
+
+    @cached_property
+    def _names(self) -> np.ndarray:
+        return np.array([outlet_text(a.outlet, a.url) for a in self.articles.values()], dtype=str)
+
+    @cached_property
+    def _outlet_patterns(self) -> tuple[tuple[str, int, re.Pattern], ...]:
+        """(lower-cased name, its word count, the pattern that finds it written) of each outlet
+        once; a name may be followed by a domain ending ("Kompas.com")."""
+        names = dict.fromkeys(a.outlet.strip() for a in self.articles.values() if a.outlet and len(a.outlet.strip()) >= 3)
+        return tuple((name.lower(), len(name.split()),
+                      re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?:\.\w+)*(?!\w)", re.IGNORECASE))
+                     for name in names)
 
     def named_in(self, question: str) -> tuple[str, ...]:
         """The outlets a question names ("menurut Warta Nusantara", "according to kompas.com"),
         lower-cased as `Filters.outlets` holds them. A one-word name must be written as a name,
         capitalised and not the question's first word: "antara" is also "between"."""
-        found = []
-        for outlet in self.outlets:
-            words = outlet.split()
-            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?:\.\w+)*(?!\w)"
-            for match in re.finditer(pattern, question, flags=re.IGNORECASE):
-                if len(words) > 1 or "." in match[0] or (match.start() > 0 and match[0][0].isupper()):
-                    found.append(outlet.lower())
-                    break
-        return tuple(found)
-
-    @cached_property
-    def _names(self) -> np.ndarray:
-        return self.names.astype(str)
+        return tuple(name for name, words, pattern in self._outlet_patterns
+                     if any(words > 1 or "." in match[0] or (match.start() > 0 and match[0][0].isupper())
+                            for match in pattern.finditer(question)))
 
     def admitted(self, filters: Filters) -> frozenset[str]:
         keep = np.ones(len(self.ids), dtype=bool)

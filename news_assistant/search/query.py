@@ -15,6 +15,7 @@ import numpy as np
 
 from news_assistant.errors import UsageError
 from news_assistant.search.dates import When
+from news_assistant.search.filters import outlet_text
 from news_assistant.text.analysis import Analyzer, indonesian_word, stopwords
 from news_assistant.text.translation import Concept, Dictionary
 
@@ -49,7 +50,7 @@ class Query:
     def preference(self, date: str | None, outlet: str | None, url: str | None) -> int:
         """How many of its named period and outlets a report published on `date` by `outlet` (at
         `url`) matches: 0, 1 or 2."""
-        named = f"{outlet or ''} {url or ''}".lower()
+        named = outlet_text(outlet, url)
         return int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
 
     @cached_property

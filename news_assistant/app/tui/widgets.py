@@ -13,8 +13,8 @@ from textual.widgets import Input, LoadingIndicator, Markdown, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from news_assistant.answer.read import Answer
-from news_assistant.answer.reports import source_of
-from news_assistant.answer.timeline import Entry, chart
+from news_assistant.answer.reports import Report, source_of
+from news_assistant.answer.timeline import chart
 from news_assistant.answer.write import Written, cited
 from news_assistant.search.retrieve import Passage
 
@@ -149,7 +149,7 @@ class AnswerCard(Vertical):
             options = [Option(citation_line(p), id=str(p.rank)) for p in passages]
             self.mount(OptionList(*options, classes="sources"))
 
-    def show_timeline(self, entries: list[Entry]) -> None:
+    def show_timeline(self, entries: list[Report]) -> None:
         """A timeline: each report's answer in date order as a text chart, its sources below."""
         self.passages = [entry.passage for entry in entries]
         self.remove_children()
