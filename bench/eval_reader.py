@@ -35,7 +35,7 @@ from news_assistant.models.reader import DELTA_FILES, Reader, merge_and_export, 
 from news_assistant.search.retrieve import Retriever
 
 PASSAGES = AnswerSettings().passages
-READS_VERSION = 6  # changes when what a read holds, or how spans are read, changes
+READS_VERSION = 7  # changes when what a read holds, or how spans are read, changes
 ROLES = {"fit": "fitting sets (the decision's)", "tune": "validation sets (tuning)",
          "report": "reporting sets (never tuned on)"}
 
@@ -62,7 +62,7 @@ def read_set(question_set: QuestionSet, retriever: Retriever, reader: Reader) ->
         removed = question_set.removed.get(question.id, frozenset())
         found = [p for p in retriever.search(query, k=PASSAGES + 5 * bool(removed), mode="hybrid") if p.doc_id not in removed]
         top = [dataclasses.replace(p, rank=rank) for rank, p in enumerate(found[:PASSAGES], start=1)]
-        spans = reader.read(query.text, [p.text for p in top]) if top and query.supported else []
+        spans = reader.read(query.asked, [p.text for p in top]) if top and query.supported else []
         rows.append(Row(question, dataclasses.replace(query, embed=None), top, spans))
     return rows
 

@@ -83,7 +83,7 @@ def read_all(retriever: Retriever, reader: Reader, path: Path, passages: int, un
         if undated:
             query = dataclasses.replace(query, when=When(), outlets=())
         top = retriever.search(query, k=passages, mode="hybrid", filters=question.in_force)
-        spans = reader.read(query.text, [p.text for p in top]) if top and query.supported else []
+        spans = reader.read(query.asked, [p.text for p in top]) if top and query.supported else []
         found.append(Read(question, query, top, spans, kind[question.id]))
     return found
 

@@ -45,6 +45,17 @@ def test_questions_name_days_months_years_and_the_latest_or_first_report():
     assert not read_when("berapa 2017 orang yang mengungsi?", today)  # a figure, not a year
 
 
+def test_the_reader_is_not_asked_for_the_day_the_search_already_weighs():
+    """Told "on 22 April 2025", the reader answered "how many" with the dateline "(22/4/2025)"."""
+    today = dt.date(2026, 12, 5)
+    for question, read in [("On 22 April 2025, how many ballots were invalid?", "how many ballots were invalid?"),
+                           ("Berapa korban pada 15 November 2024?", "Berapa korban?"),
+                           ("Per 2 Januari, berapa gol yang dicetak Bayu?", "berapa gol yang dicetak Bayu?")]:
+        assert read_when(question, today).unsaid(question) == read
+    for kept in ("How many died in the 2017 flood?", "Siapa juara tahun lalu?", "what happened in March 2023?"):
+        assert read_when(kept, today).unsaid(kept) == kept  # a year or month can name the event itself
+
+
 def test_eval_questions_carry_as_of_and_the_values_reports_give(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(json.dumps({"id": "q1", "question": "berapa korban sejauh ini?", "answers": ["16 orang"],

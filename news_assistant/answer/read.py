@@ -105,7 +105,7 @@ def answer(query: Query, passages: list[Passage], reader: Reader, settings: Answ
     top = passages[: settings.passages]
     if not top or not query.supported:
         return abstaining(query)
-    return from_spans(query, top, reader.read(query.text, [passage.text for passage in top]), settings)
+    return from_spans(query, top, reader.read(query.asked, [passage.text for passage in top]), settings)
 
 
 def from_spans(query: Query, top: list[Passage], spans: list[ReadSpan], settings: AnswerSettings = AnswerSettings()) -> Answer:

@@ -26,7 +26,7 @@ def timeline(query: Query, passages: Sequence[Passage], reader: Reader, decision
     """Each article's sure answer among `passages`, oldest first (undated ones last)."""
     if not passages or not query.supported:
         return []
-    spans = reader.read(query.text, [passage.text for passage in passages])
+    spans = reader.read(query.asked, [passage.text for passage in passages])
     entries = [report_of(c) for c in sure_spans(query.text, decision.weigh(query, passages, spans), decision.threshold)]
     return sorted(entries, key=lambda e: (not e.dated, e.dated))
 

@@ -32,6 +32,8 @@ _RELATIVE_YEAR = {
 }
 LATEST = re.compile(r"\b(terbaru|terkini|terakhir|terupdate|saat ini|sekarang|hingga kini|sampai kini|"
                     r"sejauh ini|kini|latest|most recent|newest|currently|so far|now|to date|by now)\b", re.I)
+# A word leading into a period ("on 2 May", "pada 2020", "as of"): said with it, dropped with it.
+_LEAD_IN = re.compile(r"\b(?:on|in|at|as of|per|by|during|since|until|pada|tanggal|sejak|hingga|sampai|tahun)\s*$", re.I)
 FIRST = re.compile(r"\b(pertama kali|pertama|awalnya|semula|mula-mula|first|initially|originally|"
                    r"earliest|at first)\b", re.I)
 
@@ -64,6 +66,18 @@ class When:
         if date.startswith("-"):
             return False
         return (self.since is None or date >= self.since) and (self.until is None or date <= self.until)
+
+    def unsaid(self, question: str) -> str:
+        """`question` without the day it names: what the reader reads, since retrieval and the
+        choice of report weigh the day already, and a reader told "on 22 April 2025" picks the
+        article's dateline "(22/4/2025)" for "how many" (bench/reports.py, dev half). A year or a
+        month stays: "the 2017 flood" names an event as much as a report's date."""
+        if not (self.day or (self.since and self.since == self.until)):
+            return question
+        for start, end in sorted(self.said, reverse=True):
+            before = _LEAD_IN.sub("", question[:start]).rstrip()
+            question = f"{before} {question[end:].lstrip()}"
+        return re.sub(r"\s+([,.?!])", r"\1", " ".join(question.split())).strip(" ,")
 
 
 def _day(year: str | None, month: int, day: int) -> tuple[str | None, str | None]:

@@ -53,6 +53,11 @@ class Query:
         named = outlet_text(outlet, url)
         return int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
 
+    @property
+    def asked(self) -> str:
+        """What the reader reads: the question without the period it names (`When.unsaid`)."""
+        return self.when.unsaid(self.text)
+
     @cached_property
     def vector(self) -> np.ndarray | None:
         """Its embedding, computed when first read: a BM25 search never loads the model."""
