@@ -56,7 +56,7 @@ def built(seeds, tmp_path) -> tuple[Path, Path]:
 
 
 
-SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability", "test_cli", "test_reader",
+SLOW_MODULES = {"test_processes", "test_tui", "test_embeddings", "test_reliability", "test_cli", "test_reader", "test_chats",
                 "test_startup"}
 
 

@@ -171,14 +171,16 @@ def test_a_rebuild_while_another_build_runs_says_who_holds_the_index(archive):
     run(AssistantApp(archive), scenario)
 
 
-def test_each_new_answer_scrolls_into_view_with_its_sources(archive):
+def test_each_new_answer_shows_under_its_question_with_every_source_at_80x24(archive):
     async def scenario(pilot):
         for question in (CANONICAL, "Siapa juru bicara koalisi AS?", "Berapa warga sipil di Baghouz?"):
             card = await ask_next(pilot, question)
             log = pilot.app.screen.query_one("#log")
-            await wait_until(pilot, lambda log=log: log.scroll_y == log.max_scroll_y)
-            await pilot.pause()
-            assert card.query_one(OptionList).region.height > 0  # on screen (a scrolled-off widget has none)
+            await pilot.pause(0.2)
+            assert log.region.y <= card.bubble.region.y and card.bubble.region.height > 0  # the question stays in view
+            assert card.query_one("Markdown.answer").region.height > 0  # its answer under it
+            sources = card.query_one(OptionList)  # every source in the card; the chat scrolls, not the card
+            assert sources.option_count == len(card.passages) and sources.max_scroll_y == 0
 
     run(AssistantApp(archive), scenario, size=(80, 24))
 

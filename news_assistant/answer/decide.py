@@ -152,7 +152,7 @@ def _newest(candidate: Candidate) -> str:
 
 def _named(query: Query, candidate: Candidate) -> int:
     passage = candidate.passage
-    return query.preference(passage.date, passage.outlet, passage.url)
+    return query.preference(passage.date, passage.outlet, passage.url, passage.doc_id)
 
 
 def preferred(query: Query, weighed: Sequence[Candidate], threshold: float) -> Candidate | None:

@@ -57,12 +57,35 @@ class Answer:
     def citations(self) -> list[str]:
         return [self.passage.chunk_id] if self.passage else []
 
+    def cited_at(self, passage: Passage) -> str:
+        """`passage`'s citation, at the answering sentence's line when it is the cited passage."""
+        if passage is self.passage and self.span is not None:
+            return passage.citation_at(self.span[0])
+        return passage.citation
+
+    @classmethod
+    def from_json(cls, data: dict, question: str, language: str, passages: list[Passage]) -> Answer:
+        """An answer as `json` wrote it (a saved chat's), over `passages` as `ask --json` gave them;
+        without the reports, which a saved chat keeps only as JSON."""
+        if data.get("abstained") or not data.get("text"):
+            return Answer(question, language, None, True, data.get("note") or ABSTAIN.get(language, ABSTAIN["en"]),
+                          None, None, None)
+        rank = int(data["text"].rsplit("[", 1)[1].rstrip("]"))
+        passage = next(p for p in passages if p.rank == rank)
+        text = data["text"].rsplit(" [", 1)[0]
+        span = (data["span"]["start"], data["span"]["end"]) if data.get("span") else None
+        sentence = (data["sentence"]["start"], data["sentence"]["end"]) if data.get("sentence") else None
+        highlight = (span[0] - sentence[0], span[1] - sentence[0]) if span and sentence else None
+        return Answer(question, language, text, False, None, passage, sentence, highlight, span, data.get("score"),
+                      data.get("confidence"))
+
     def json(self) -> dict:
         """DESIGN's `answer` object: the text carries its [n] marker, n being the passage rank."""
         found = {"text": f"{self.text} [{self.passage.rank}]" if self.text and self.passage else None,
                  "abstained": self.abstained, "citations": self.citations}
         if self.span is not None:
             found["span"] = {"start": self.span[0], "end": self.span[1]}
+            found["sentence"] = {"start": self.sentence[0], "end": self.sentence[1]}
             found["score"] = round(self.score, 4)
         if self.confidence is not None:
             found["confidence"] = round(self.confidence, 4)

@@ -8,6 +8,7 @@ write a cited answer from the same passages.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from news_assistant.answer.read import Answer, AnswerSettings, answer
 from news_assistant.answer.reports import Report
 from news_assistant.answer.timeline import PASSAGES, timeline
 from news_assistant.answer.write import WriterSettings, Written, write_answer
+from news_assistant.conversation.followup import Previous, Reading, read_question
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_seeds
@@ -29,6 +31,8 @@ from news_assistant.models.reader import Reader, reader_folder
 from news_assistant.progress import Notify, Progress, counted, no_progress, quiet
 from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import Passage, Retriever
+
+CHATS_FILE = "chats.sqlite3"
 
 
 @dataclass
@@ -136,9 +140,9 @@ class Archive:
         return self.retriever()
 
     def ask(self, question: str, k: int = 5, mode: str | None = None, progress: Progress | None = None,
-            filters: Filters = Filters()) -> tuple[Answer, list[Passage], str]:
+            filters: Filters = Filters(), about: str | None = None) -> tuple[Answer, list[Passage], str]:
         """(answer, passages, mode used) for a question, building the index first if there is
-        none. On a cold start the two models' sessions and the tokenizer load in threads while
+        none; `about`: the article a follow-up asks about, whose passages come first. On a cold start the two models' sessions and the tokenizer load in threads while
         this one reads the index: ONNX Runtime builds a session, and sentencepiece loads its
         pieces, without holding the GIL."""
         if self._retriever is None and not self.store.exists():
@@ -151,11 +155,24 @@ class Archive:
             mode = mode or retriever.modes[0]
             embedding = pool.submit(retriever.encoder.load) if mode != "bm25" and retriever.encoder else None
             query = retriever.analyse(question)
+            query = dataclasses.replace(query, article=about) if about else query
             tokenizing.result()
             if embedding is not None:
                 embedding.result()
             passages = retriever.search(query, k=k, mode=mode, filters=filters)
             return answer(query, passages, reading.result(), self.answers), passages, mode
+
+    def follow(self, question: str, previous: Previous | None, k: int = 5, mode: str | None = None,
+               progress: Progress | None = None, filters: Filters = Filters()
+               ) -> tuple[Reading, Answer, list[Passage], str]:
+        """`ask`, the question read with the turn before it (`previous`; None for a chat's first)."""
+        reading = read_question(question, previous)
+        return (reading, *self.ask(reading.read_as, k, mode, progress, filters, reading.article))
+
+    @property
+    def chats_path(self) -> Path:
+        """The archive's saved chats: beside its index, so each archive keeps its own."""
+        return self.index / CHATS_FILE
 
     def timeline(self, question: str, k: int = PASSAGES, mode: str | None = None, progress: Progress | None = None,
                  filters: Filters = Filters()) -> tuple[list[Report], list[Passage]]:

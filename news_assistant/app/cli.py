@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from rich.text import Text
 
 from news_assistant.answer.read import Answer
@@ -27,15 +28,18 @@ from news_assistant.answer.timeline import PASSAGES, chart, entry_json
 from news_assistant.answer.write import CANCELLED, WriterSettings, Written
 from news_assistant.app.archive import Archive
 from news_assistant.app.config import CONFIG_NAME, ENVIRONMENT, INDEX_ENVIRONMENT, engine_settings, writer_settings
+from news_assistant.conversation.chats import ChatStore, Turn
+from news_assistant.conversation.export import chat_markdown, turn_markdown
+from news_assistant.conversation.followup import Previous
 from news_assistant.errors import AssistantError, UsageError
+from news_assistant.evaluation import conversations, report
 from news_assistant.evaluation import metrics as evaluate
-from news_assistant.evaluation import report
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_corpus
 from news_assistant.index.engine import ENGINES
 from news_assistant.ingest.articles import MAX_FILE_BYTES, SUPPORTED
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
-from news_assistant.progress import no_progress
+from news_assistant.progress import counted, no_progress
 from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import MODES, Passage, Retriever, check_mode
 
@@ -141,7 +145,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval mode (default: hybrid, or bm25 for a BM25-only index)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument("--continue", dest="follow", action="store_true",
+                     help="continue the last saved chat: the question may follow up its last answer "
+                     "(\"who said that?\", \"and in Baghouz?\")")
     _filter_options(ask)
+    command("chats", "list the saved chats: id, last question's date, questions, first question",
+            "assistant chats", "assistant export 3 > chat-3.md")
+    export = command("export", "a saved chat as Markdown: each question, its answer and the passages cited",
+                     "assistant export 3                # chat 3 to the terminal",
+                     "assistant export last --out chat.md")
+    export.add_argument("chat", help="a chat id from `assistant chats`, or `last`")
+    export.add_argument("--turn", type=int, metavar="N", help="only the Nth question and its answer")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of printing")
     dated = command("timeline", "what each report said over time: every article's answer in date order, cited",
                     'assistant timeline "korban meninggal banjir bandang Lampung Barat"',
                     'assistant timeline --json "how many ISIS members surrendered?"')
@@ -273,7 +288,7 @@ def _write(archive: Archive, out: Console, extracted: Answer, passages: list[Pas
     return written
 
 
-def _print_passages(console: Console, passages: list[Passage]) -> None:
+def _print_passages(console: Console, passages: list[Passage], answer: Answer) -> None:
     if not passages:
         console.print("No passage in the index matches this question.", highlight=False)
         return
@@ -281,7 +296,7 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
         console.print(Text.assemble((f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold")))
         console.print(
             Text.assemble(
-                (passage.citation, "green"), f"  ·  {passage.dateline}  ·  ", (f"score {passage.score:.2f}", "dim")
+                (answer.cited_at(passage), "green"), f"  ·  {passage.dateline}  ·  ", (f"score {passage.score:.2f}", "dim")
             )
         )
         if passage.url:
@@ -295,18 +310,23 @@ def _print_passages(console: Console, passages: list[Passage]) -> None:
 def _ask(args, out: Console, errors: Console) -> int:
     archive = _archive(args)
     filters = _filters(args)
+    chat, previous = _last_chat(archive) if args.follow else (None, None)
     with _progress_bar(errors) as progress:
-        extracted, passages, mode = archive.ask(args.question, k=args.k, mode=args.mode, progress=progress,
-                                                filters=filters)
+        reading, extracted, passages, mode = archive.follow(args.question, previous, k=args.k, mode=args.mode,
+                                                            progress=progress, filters=filters)
     if note := archive.stale():
         _say(f"note: {note}")
+    if reading.rewritten and not args.json:
+        out.print(Text(f"Read as: {reading.read_as}", style="italic dim"), highlight=False)
     written = _write(archive, out, extracted, passages, stream=not args.json)
+    response = response_json(extracted, mode, passages, written, filters, args.question)
+    _save_turn(archive, chat, Turn.new(args.question, response, reading.read_as))
     if args.json:
-        print(json.dumps(response_json(extracted, mode, passages, written, filters), ensure_ascii=False, indent=2))
+        print(json.dumps(response, ensure_ascii=False, indent=2))
     else:
         _print_answer(out, extracted, "From the archive: " if written and written.generated else "Answer: ")
         if not extracted.abstained:  # passages that do not answer are noise
-            _print_passages(out, passages)
+            _print_passages(out, passages, extracted)
     return 0
 
 
@@ -333,6 +353,61 @@ def _timeline(args, out: Console, errors: Console) -> int:
     return 0
 
 
+def _last_chat(archive: Archive) -> tuple[int | None, Previous | None]:
+    """The last saved chat and its last turn, which `ask --continue` follows up."""
+    with ChatStore(archive.chats_path) as chats:
+        last = chats.last()
+        if last is None:
+            _say("note: no saved chat to continue; this question starts one")
+            return None, None
+        turn = chats.turns(last.id)[-1]
+    return last.id, Previous.of_response(turn.read_as, turn.response)
+
+
+def _save_turn(archive: Archive, chat: int | None, turn: Turn) -> None:
+    """Save the turn to `chat` (None: a new chat), so `ask --continue` can follow it up; an
+    archive whose folder cannot be written still answers, with a note."""
+    try:
+        with ChatStore(archive.chats_path) as chats:
+            chats.add_turn(chat if chat is not None else chats.new_chat(), turn)
+    except AssistantError as error:
+        _say(f"note: the question was not saved: {error}")
+
+
+def _chats(args, out: Console) -> int:
+    with ChatStore(_archive(args, writes=False).chats_path) as chats:
+        listed = chats.chats()
+    if not listed:
+        out.print("No saved chats yet: `assistant` opens the chat, `assistant ask` saves a question too.")
+        return 0
+    table = Table("id", "last asked", "questions", "chat", box=None, header_style="bold")
+    for chat in listed:
+        table.add_row(str(chat.id), chat.updated[:16].replace("T", " "), str(chat.turns), chat.title)
+    out.print(table)
+    return 0
+
+
+def _export(args) -> int:
+    with ChatStore(_archive(args, writes=False).chats_path) as chats:
+        last = chats.last()
+        if args.chat == "last" and last is None:
+            raise UsageError("no saved chats yet; `assistant chats` lists them")
+        if args.chat != "last" and not args.chat.isdigit():
+            raise UsageError(f"{args.chat!r} is not a chat id; `assistant chats` lists them")
+        chat = last.id if args.chat == "last" else int(args.chat)
+        turns = chats.turns(chat)
+        summary = next(s for s in chats.chats() if s.id == chat)
+    if args.turn is not None and not 1 <= args.turn <= len(turns):
+        raise UsageError(f"chat {chat} has {counted(len(turns), 'question')}; --turn must be 1 to {len(turns)}")
+    text = turn_markdown(turns[args.turn - 1]) if args.turn else chat_markdown(summary, turns)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        _say(f"Chat {chat} written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _eval_retriever(args, archive: Archive, errors: Console) -> Retriever:
     """A retriever over the seeds index (brought up to date), or a cached one for --corpus."""
     if args.corpus is None:
@@ -348,6 +423,8 @@ def _eval_retriever(args, archive: Archive, errors: Console) -> Retriever:
 def _eval(args, out: Console, errors: Console) -> int:
     if args.k < 1:
         raise UsageError(f"--k must be at least 1 (got {args.k})")
+    if args.questions.is_file() and conversations.is_conversations(args.questions):
+        return _eval_conversations(args, out, errors)
     questions = evaluate.load_questions(args.questions)
     archive = _archive(args)
     retriever = _eval_retriever(args, archive, errors)
@@ -385,6 +462,23 @@ def _eval(args, out: Console, errors: Console) -> int:
     return 0
 
 
+def _eval_conversations(args, out: Console, errors: Console) -> int:
+    """Each turn of each conversation, read after the turns before it, beside its `full` question asked alone."""
+    talks = conversations.load_conversations(args.questions)
+    archive = _archive(args)
+    retriever = _eval_retriever(args, archive, errors)
+    reader = archive.reader()
+    modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
+    summaries = {}
+    with _progress_bar(errors) as progress:
+        for mode in modes:
+            results = conversations.run_conversations(retriever, reader, talks, mode, archive.answers, progress=progress)
+            summaries[mode] = conversations.summarize_turns(results)
+    title = f"{args.questions} over {args.corpus or args.seeds} ({counted(len(talks), 'conversation')})"
+    out.print(report.conversation_table(summaries, title))
+    return 0
+
+
 def _with_archive(message: str, args) -> str:
     """A fix command in `message` ("run `assistant index --rebuild`") completed with the archive
     options the user gave, so it repairs the archive they named and not the default one."""
@@ -415,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
             return _eval(args, out, errors)
         if args.command == "timeline":
             return _timeline(args, out, errors)
+        if args.command == "chats":
+            return _chats(args, out)
+        if args.command == "export":
+            return _export(args)
         import asyncio
 
         from news_assistant.app.tui import AssistantApp  # Textual (and asyncio) load only for the chat

@@ -179,3 +179,22 @@ def write_report(folder: Path, summaries: Summaries, title: str, missed: dict[st
     written[1].write_text(report_html(summaries, title, missed, limit), encoding="utf-8")
     written[2].write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
     return written
+
+
+def conversation_table(summaries: dict[str, dict[str, dict[str, float | None]]], title: str) -> Table:
+    """Conversation turns per mode and group: span accuracy in the conversation beside the same
+    question asked alone in full, their ratio, and how often the turn was read right as a
+    follow-up or not."""
+    table = Table(title=title, title_justify="left", header_style="bold", padding=(0, 1))
+    for name in ("mode", "turns", "n"):
+        table.add_column(name, justify="right" if name == "n" else "left")
+    columns = (("span acc", "span"), ("span acc alone", "span alone"), ("span ratio", "ratio"),
+               ("sent acc", "sent"), ("false abst", "f.abst"), ("abstain R", "abst R"), ("read right", "read right"))
+    for _, label in columns:
+        table.add_column(label, justify="right", style="bold" if label == "span" else None)
+    for mode, groups in summaries.items():
+        for group, row in groups.items():
+            table.add_row(mode, group, str(int(row["turns"])),
+                          *("—" if row.get(name) is None else f"{row[name]:.3f}" for name, _ in columns))
+        table.add_section()
+    return table

@@ -36,6 +36,7 @@ class Query:
     supported: bool = True  # written in Indonesian or English, the languages the assistant reads
     when: When = When()  # the period it names, or the newest or earliest report it asks for
     outlets: tuple[str, ...] = ()  # the archive's outlets it names ("menurut Warta Nusantara")
+    article: str | None = None  # the article a follow-up asks about (the one the last answer cited)
 
     @property
     def dense(self) -> bool:
@@ -44,14 +45,15 @@ class Query:
 
     @property
     def named_report(self) -> bool:
-        """Whether it names a period or an outlet, whose reports it should be answered from."""
-        return self.when.period or bool(self.outlets)
+        """Whether it names a period, an outlet or an article, whose reports it should be answered from."""
+        return self.when.period or bool(self.outlets) or self.article is not None
 
-    def preference(self, date: str | None, outlet: str | None, url: str | None) -> int:
-        """How many of its named period and outlets a report published on `date` by `outlet` (at
-        `url`) matches: 0, 1 or 2."""
+    def preference(self, date: str | None, outlet: str | None, url: str | None, doc_id: str | None = None) -> int:
+        """How many of its named period, outlets and article a report published on `date` by
+        `outlet` (at `url`, as article `doc_id`) matches: 0 to 3."""
         named = outlet_text(outlet, url)
-        return int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
+        return (int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
+                + int(doc_id is not None and doc_id == self.article))
 
     @property
     def asked(self) -> str:

@@ -81,9 +81,26 @@ class Passage:
     @property
     def citation(self) -> str:
         """Where to find it: the file and line, the PDF and page, or the page or record extracted."""
+        return self.citation_at(self.start)
+
+    def citation_at(self, offset: int) -> str:
+        """Where to find the words at `offset` (into the source file) of this passage: its
+        `citation`, with the line they are on rather than the passage's first."""
         if self.page is not None:
             return f"{self.source} p. {self.page}"
-        return f"{self.source}:{self.line}" if not self.extracted else self.source
+        if self.extracted:
+            return self.source
+        return f"{self.source}:{self.line + self.text.count(chr(10), 0, max(0, offset - self.start))}"
+
+    @classmethod
+    def from_json(cls, data: dict) -> Passage:
+        """A passage as `passage_json` wrote it (a saved chat's), without its ranking evidence."""
+        return cls(rank=int(data["rank"]), chunk_id=data["chunk_id"], doc_id=data["doc_id"], title=data["title"],
+                   source=data["source"], line=int(data.get("line", 1)), date=data.get("published"),
+                   start=int(data["start"]), end=int(data["end"]), text=data["text"], score=float(data["score"]),
+                   matches=(), outlet=data.get("outlet"), url=data.get("url"), page=data.get("page"),
+                   extracted=bool(data.get("extracted")),
+                   also=tuple((a.get("outlet"), a.get("published"), a.get("url")) for a in data.get("also", ())))
 
 
 def check_mode(mode: str) -> str:
@@ -153,8 +170,9 @@ class Retriever:
         return frozenset(self.analyzer.terms(f"{article.title}\n{article.text}"))
 
     def _preference(self, query: Query, key: Key) -> int:
-        article = self.index.articles[self.index.chunk(key).doc_id]
-        return query.preference(article.date, article.outlet, article.url)
+        doc_id = self.index.chunk(key).doc_id
+        article = self.index.articles[doc_id]
+        return query.preference(article.date, article.outlet, article.url, doc_id)
 
     def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None) -> Support:
         """How much of `query` the article `doc_id` says, and its passage `text` (whose embedding's
@@ -253,12 +271,13 @@ def passage_json(passage: Passage) -> dict:
         "doc_id": passage.doc_id,
         "title": passage.title,
         "source": passage.source,
+        "line": passage.line,
         "start": passage.start,
         "end": passage.end,
         "text": passage.text,
         "score": round(passage.score, 4),
         **{key: value for key, value in (("published", passage.date), ("outlet", passage.outlet), ("url", passage.url),
-                                         ("page", passage.page)) if value},
+                                         ("page", passage.page), ("extracted", passage.extracted)) if value},
         **({"also": [{"outlet": outlet, "published": date, "url": url} for outlet, date, url in passage.also]}
            if passage.also else {}),
     }

@@ -1,28 +1,33 @@
-"""The chat application: key bindings, command palette entries and background work.
+"""The chat application: key bindings, command palette entries, saved chats and background work.
 
 Everything slow runs in worker threads, so typing never waits: loading the index and the model at
 start-up (a first question waits for it with a visible status), retrieval for each question, an
 LLM's answer streaming in when a server is configured (escape cancels it), and rebuilding the
-index (with a progress bar).
+index (with a progress bar). Screens ask through messages (`messages.py`); every answer is saved
+to the archive's chats before it is shown, so quitting or a crash loses no answered question.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import ProgressBar
 
+from news_assistant.answer.response import response_json
 from news_assistant.answer.write import CANCELLED, Written
 from news_assistant.app.archive import Archive
-from news_assistant.app.tui.screens import ArticleScreen, ChatScreen
+from news_assistant.app.tui.messages import AnswerReady, LoadProgress, QuestionAsked
+from news_assistant.app.tui.screens import ArticleScreen, ChatScreen, ChatsScreen
 from news_assistant.app.tui.widgets import AnswerCard
+from news_assistant.conversation.chats import ChatStore, Turn
+from news_assistant.conversation.export import chat_markdown, turn_markdown
 from news_assistant.errors import AssistantError
 from news_assistant.progress import counted
 from news_assistant.search.filters import Filters
@@ -35,6 +40,8 @@ class AssistantApp(App):
     TITLE = "News archive assistant"
     BINDINGS = [  # short labels, so that the footer holds them all at 80 columns; the palette says more
         Binding("ctrl+n", "new_chat", "New"),
+        Binding("ctrl+o", "open_chats", "Chats"),
+        Binding("ctrl+e", "export_chat", "Export"),
         Binding("ctrl+t", "toggle_mode", "Mode"),
         Binding("ctrl+y", "copy_answer", "Copy"),
         Binding("ctrl+r", "rebuild_index", "Rebuild"),
@@ -53,14 +60,24 @@ class AssistantApp(App):
         self.busy = threading.Lock()  # one retrieval or rebuild at a time
         self.load_error: str | None = None
         self.writing: dict[AnswerCard, threading.Event] = {}  # LLM answers streaming in, each cancellable
+        self._chats: ChatStore | None = None
+        self._chats_lock = threading.Lock()
+        self.chat_screen = ChatScreen()
+
+    def get_default_screen(self) -> Screen:
+        """The chat from the first frame, so keys typed while the models load are not lost."""
+        return self.chat_screen
 
     def on_mount(self) -> None:
-        self.push_screen(ChatScreen())
         self.load()
+
+    def on_unmount(self) -> None:
+        if self._chats is not None:
+            self._chats.close()
 
     # -- status line ---------------------------------------------------------------------------
 
-    def _status_line(self) -> str:
+    def status_line(self) -> str:
         if self.load_error:
             return f"error: {self.load_error}"
         if not self.ready.is_set():
@@ -70,35 +87,15 @@ class AssistantApp(App):
         return (f"{counted(counts.get('articles', 0), 'article')} · {counted(counts.get('chunks', 0), 'passage')} · "
                 f"mode {self.mode} (ctrl+t) · {filters}{self.status}")
 
-    def watch_filters(self) -> None:
-        self.refresh_status()
-
     def action_clear_filters(self) -> None:
         self.filters = Filters()
         self.notify("Filters cleared: answers come from every report.")
 
-    def refresh_status(self) -> None:
-        for screen in self.screen_stack:
-            for status in screen.query("#status"):
-                status.update(self._status_line())
-
-    def watch_mode(self) -> None:
-        self.refresh_status()
-
-    def watch_status(self) -> None:
-        self.refresh_status()
-
     # -- background work -----------------------------------------------------------------------
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        self.call_from_thread(self._show_progress, stage, done, total)
-
-    def _show_progress(self, stage: str, done: int, total: int) -> None:
-        bar = self.screen.query_one("#progress", ProgressBar) if isinstance(self.screen, ChatScreen) else None
-        if bar is not None:
-            bar.display = done < total
-            bar.update(total=total, progress=done)
-        self.status = f"{stage} {done}/{total}"
+        self.chat_screen.post_message(LoadProgress(stage, done, total))
+        self.call_from_thread(setattr, self, "status", f"{stage} {done}/{total}")
 
     def _notify_from_thread(self, message: str) -> None:
         self.call_from_thread(setattr, self, "status", message)
@@ -114,7 +111,7 @@ class AssistantApp(App):
         except AssistantError as error:
             self.load_error = str(error)
             self.settled.set()
-            self.call_from_thread(self.refresh_status)
+            self.call_from_thread(setattr, self, "status", "error")
             return
         note = self.archive.stale()  # here, not on the UI thread: it stats every seed file
         self.load_error = None
@@ -144,23 +141,34 @@ class AssistantApp(App):
             self.call_from_thread(card.show_error, f"error: {error}")
             return None
 
+    @on(QuestionAsked)
+    def _asked(self, event: QuestionAsked) -> None:
+        (self.timeline if event.timeline else self.ask)(event)
+
     @work(thread=True, group="ask")
-    def timeline(self, question: str, card: AnswerCard) -> None:
-        """Every report's answer to `question` in date order, in a worker thread."""
-        found = self._searched(card, lambda: self.archive.timeline(question, mode=self.mode, filters=self.filters))
+    def timeline(self, asked: QuestionAsked) -> None:
+        """Every report's answer to the question in date order, in a worker thread."""
+        card = asked.card
+        found = self._searched(card, lambda: self.archive.timeline(asked.question, mode=self.mode, filters=self.filters))
         if found is not None:
             self.call_from_thread(card.show_timeline, found[0])
             self.call_from_thread(setattr, self, "status", "ready")
 
     @work(thread=True, group="ask")
-    def ask(self, question: str, card: AnswerCard) -> None:
-        """Answer in a worker thread, waiting for the model if it is still loading."""
-        found = self._searched(card, lambda: self.archive.ask(question, k=5, mode=self.mode, filters=self.filters))
+    def ask(self, asked: QuestionAsked) -> None:
+        """Answer in a worker thread, waiting for the model if it is still loading; the question is
+        read with the turn before it, and the turn saved before its answer is shown."""
+        card = asked.card
+        found = self._searched(card, lambda: self.archive.follow(asked.question, asked.previous, k=5, mode=self.mode,
+                                                                 filters=self.filters))
         if found is None:
             return
-        answer, passages, mode = found
+        reading, answer, passages, mode = found
+        response = response_json(answer, mode, passages, None, self.filters, asked.question)
+        chat = self._save(asked.chat, Turn.new(asked.question, response, reading.read_as))
         writing = self.archive.writer is not None and not answer.abstained
-        self.call_from_thread(card.show, answer, passages, mode, writing)
+        self.call_from_thread(card.show, answer, passages, mode, writing, reading.read_as)
+        self.chat_screen.post_message(AnswerReady(card, reading, answer, passages, mode, writing, chat))
         self.call_from_thread(setattr, self, "status", "ready")
         if writing:
             cancel = self.writing.setdefault(card, threading.Event())
@@ -172,6 +180,82 @@ class AssistantApp(App):
             self.writing.pop(card, None)
             if not cancel.is_set():
                 self.call_from_thread(card.finish_generated, written)
+
+    # -- saved chats ---------------------------------------------------------------------------
+
+    def chats(self) -> ChatStore:
+        """The archive's saved chats, opened on first use (from any thread)."""
+        with self._chats_lock:
+            if self._chats is None:
+                self._chats = ChatStore(self.archive.chats_path)
+            return self._chats
+
+    def _save(self, chat: int | None, turn: Turn) -> int | None:
+        """Save `turn` to `chat` (None: a new chat) before it is shown; the chat's id, or None with
+        a warning when the chats cannot be written (the answer is still shown)."""
+        try:
+            store = self.chats()
+            chat = chat if chat is not None else store.new_chat()
+            store.add_turn(chat, turn)
+            return chat
+        except AssistantError as error:
+            self.call_from_thread(self.notify, f"This answer was not saved: {error}", severity="warning")
+            return None
+
+    def _saved(self) -> list:
+        try:
+            return self.chats().chats()
+        except AssistantError as error:
+            self.notify(str(error), severity="error")
+            return []
+
+    def action_open_chats(self) -> None:
+        if not isinstance(self.screen, ChatsScreen):
+            self.push_screen(ChatsScreen(self._saved()))
+
+    def open_chat(self, chat: int) -> None:
+        try:
+            turns = self.chats().turns(chat)
+        except AssistantError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.pop_screen()
+        self.chat_screen.show_chat(chat, turns)
+
+    def rename_chat(self, chat: int, title: str) -> None:
+        self.chats().rename(chat, title)
+        if isinstance(self.screen, ChatsScreen):
+            self.screen.refresh_chats(self._saved())
+
+    def delete_chat(self, chat: int) -> None:
+        self.chats().delete(chat)
+        if self.chat_screen.chat == chat:
+            self.chat_screen.clear()
+        if isinstance(self.screen, ChatsScreen):
+            self.screen.refresh_chats(self._saved())
+        self.notify(f"Chat {chat} deleted.")
+
+    def action_export_chat(self) -> None:
+        self._export(whole=True)
+
+    def action_export_answer(self) -> None:
+        self._export(whole=False)
+
+    def _export(self, whole: bool) -> None:
+        """The chat, or its latest answer, as Markdown in the current folder; its path in a notice."""
+        chat = self.chat_screen.chat
+        if chat is None:
+            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            return
+        try:
+            turns = self.chats().turns(chat)
+            summary = next(s for s in self.chats().chats() if s.id == chat)
+            path = Path.cwd() / (f"chat-{chat}.md" if whole else f"chat-{chat}-answer-{len(turns)}.md")
+            path.write_text(chat_markdown(summary, turns) if whole else turn_markdown(turns[-1]), encoding="utf-8")
+        except (AssistantError, OSError) as error:
+            self.notify(f"Could not export: {error}", severity="error")
+            return
+        self.notify(f"Exported to {path}")
 
     def cancel_writing(self) -> bool:
         """Stop every LLM answer streaming in; the archive's answers stand. False if none was."""
@@ -201,6 +285,8 @@ class AssistantApp(App):
     # -- actions -------------------------------------------------------------------------------
 
     def action_new_chat(self) -> None:
+        if isinstance(self.screen, ChatsScreen):
+            self.pop_screen()
         if isinstance(self.screen, ChatScreen):
             self.screen.clear()
 
@@ -229,7 +315,10 @@ class AssistantApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New chat", "Clear the conversation", self.action_new_chat)
+        yield SystemCommand("New chat", "Start a new conversation (ctrl+n); the last one stays saved", self.action_new_chat)
+        yield SystemCommand("Saved chats", "Reopen, rename or delete a saved chat (ctrl+o)", self.action_open_chats)
+        yield SystemCommand("Export chat", "This chat as Markdown, with its citations (ctrl+e)", self.action_export_chat)
+        yield SystemCommand("Export answer", "The latest answer as Markdown, with its citations", self.action_export_answer)
         yield SystemCommand("Toggle mode", f"Cycle retrieval mode ({' / '.join(MODES)})", self.action_toggle_mode)
         yield SystemCommand("Copy answer", "Copy the latest answer with its citations", self.action_copy_answer)
         if isinstance(screen, ChatScreen):

@@ -62,14 +62,15 @@ def generated_markdown(text: str) -> str:
         f"[\\[{n}\\]](cite:{n})" for n in match.group(1).split(", ")), escaped)
 
 
-def citation_line(passage: Passage) -> Text:
-    """A source in the list: its title, where it is, when and by whom, its URL, its near-copies."""
+def citation_line(passage: Passage, citation: str | None = None) -> Text:
+    """A source in the list: its title, where it is (`citation`, else the passage's first line),
+    when and by whom, its URL, its near-copies."""
     snippet = " ".join(passage.text.split())
     snippet = snippet if len(snippet) <= SNIPPET_CHARS else snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
     extra = [(f"\n{line}", style) for line, style in ((passage.url, "blue"), (passage.also_line, "dim italic")) if line]
     return Text.assemble(
         (f"[{passage.rank}] ", "bold cyan"), (passage.title, "bold"), "\n",
-        (f"{passage.citation} · {passage.dateline}", "green"), *extra, "\n", (snippet, "dim"),
+        (f"{citation or passage.citation} · {passage.dateline}", "green"), *extra, "\n", (snippet, "dim"),
     )
 
 
@@ -127,15 +128,20 @@ class AnswerCard(Vertical):
         self.passages: list[Passage] = []
         self.writing = False  # an LLM answer is streaming in
         self.generated: str | None = None  # the LLM's checked answer, once written
+        self.bubble: QuestionBubble | None = None  # the question it answers, kept in view above it
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
 
-    def show(self, answer: Answer, passages: list[Passage], mode: str, writing: bool = False) -> None:
-        """The archive's answer and sources; with `writing`, room above them for the LLM's answer."""
+    def show(self, answer: Answer, passages: list[Passage], mode: str, writing: bool = False,
+             read_as: str | None = None) -> None:
+        """The archive's answer and sources; with `writing`, room above them for the LLM's answer;
+        with `read_as`, how a follow-up question was understood, so a wrong reading shows."""
         self.answer, self.passages = answer, passages
         self.writing = writing and not answer.abstained
         self.remove_children()
+        if read_as and read_as != self.question:
+            self.mount(Static(Text(f"Read as: {read_as}"), classes="read-as"))
         if self.writing:
             self.mount(Static("Writing an answer… (escape cancels)", classes="generated-status"))
             self.mount(Markdown("", classes="generated"))
@@ -146,7 +152,7 @@ class AnswerCard(Vertical):
         if passages and not answer.abstained:  # an abstention shows no noise
             sure = f" · confidence {answer.confidence:.0%}" if answer.confidence is not None else ""
             self.mount(Static(f"Sources ({mode}){sure}", classes="sources-title"))
-            options = [Option(citation_line(p), id=str(p.rank)) for p in passages]
+            options = [Option(citation_line(p, answer.cited_at(p)), id=str(p.rank)) for p in passages]
             self.mount(OptionList(*options, classes="sources"))
 
     def show_timeline(self, entries: list[Report]) -> None:
@@ -214,5 +220,5 @@ class AnswerCard(Vertical):
         if self.generated:
             ranks |= cited(self.generated)
             extracted = f"{self.generated}\n\nFrom the archive: {extracted}"
-        sources = "\n".join(f"[{p.rank}] {p.title} — {p.citation}" for p in self.passages if p.rank in ranks)
+        sources = "\n".join(f"[{p.rank}] {p.title} — {self.answer.cited_at(p)}" for p in self.passages if p.rank in ranks)
         return f"{extracted}\n{sources}"

@@ -1,0 +1,1 @@
+"""Conversations: follow-up questions, saved chats and their export."""
