@@ -2,8 +2,10 @@
 
 A logistic regression over FOLLOW_FEATURES, on every turn after the first of the conversation
 set's dev halves (eval/conversations/*-dev.jsonl), labelled by the set's `follow_up`; the turn
-before is taken as written out in full with its expected answer. The threshold is the probability
-that reads the most dev turns right. The test halves are only reported.
+before is taken as written out in full with its expected answer. The set has five follow-ups to
+every fresh question, where a chat has fresh questions as often as not, so the two classes are
+weighted equally, and the threshold is the probability that reads the most of each class right
+(balanced accuracy). The test halves are only reported.
 
     python bench/fit_followup.py             # fit, print, write news_assistant/conversation/followup.json
     python bench/fit_followup.py --no-write  # measure only
@@ -27,10 +29,14 @@ L2 = 1.0
 
 
 def rows(half: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every turn after the first, and every conversation's opening question asked after the last
+    turn of the conversation before it (a new topic, as when a chat moves on)."""
     x, y, kinds = [], [], []
     for path in sorted(CONVERSATIONS.glob(f"*-{half}.jsonl")):
-        for conversation in load_conversations(path):
-            for before, turn in zip(conversation.turns, conversation.turns[1:]):
+        talks = load_conversations(path)
+        for last, conversation in zip([None, *talks], talks):
+            turns = ([last.turns[-1]] if last else []) + list(conversation.turns)
+            for before, turn in zip(turns, turns[1:]):
                 answer = before.answers[0] if before.answers and before.expect == "answer" else None
                 x.append(features(turn.question, Previous(before.full, answer, None)))
                 y.append(float(turn.follow_up))
@@ -38,20 +44,27 @@ def rows(half: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.array(x), np.array(y), kinds
 
 
+def balanced(said: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean([np.mean(said[y == label] == label) for label in (0, 1)]))
+
+
 def fit(x: np.ndarray, y: np.ndarray) -> FollowUpModel:
-    """Newton's method on the L2-regularised log loss (seven features: it converges in a few steps)."""
+    """Newton's method on the class-weighted, L2-regularised log loss (seven features: a few steps)."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    weight = np.where(y == 1, len(y) / (2 * y.sum()), len(y) / (2 * (len(y) - y.sum())))
     w = np.zeros(z.shape[1])
     penalty = np.diag([L2] * (z.shape[1] - 1) + [0.0])
     for _ in range(50):
         p = 1 / (1 + np.exp(-(z @ w)))
-        gradient = z.T @ (p - y) + penalty @ w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty
+        gradient = z.T @ (weight * (p - y)) + penalty @ w
+        hessian = (z * (weight * p * (1 - p))[:, None]).T @ z + penalty
         w -= np.linalg.solve(hessian, gradient)
     p = 1 / (1 + np.exp(-(z @ w)))
     candidates = sorted(set(np.round(p, 4)))
-    threshold = max(candidates, key=lambda t: (np.mean((p >= t) == (y == 1)), -abs(t - 0.5)))
+    best = max(candidates, key=lambda t: (balanced((p >= t).astype(float), y), -abs(t - 0.5)))
+    below = [t for t in candidates if t < best]
+    threshold = (best + below[-1]) / 2 if below else best  # midway between the classes, not on a question
     return FollowUpModel(FOLLOW_FEATURES, tuple(mean.round(6)), tuple(scale.round(6)), tuple(w[:-1].round(6)),
                          float(round(w[-1], 6)), float(threshold))
 
@@ -60,7 +73,8 @@ def report(name: str, model: FollowUpModel, x: np.ndarray, y: np.ndarray, kinds:
     said = np.array([model.probability(row) >= model.threshold for row in x])
     right = said == (y == 1)
     by_kind = {kind: f"{right[[k == kind for k in kinds]].mean():.2f}" for kind in sorted(set(kinds))}
-    line = (f"{name}: {len(y)} turns, read right {right.mean():.3f} (follow-ups {right[y == 1].mean():.3f}, "
+    line = (f"{name}: {len(y)} turns, read right {right.mean():.3f}, balanced {balanced(said.astype(float), y):.3f} "
+            f"(follow-ups {right[y == 1].mean():.3f}, "
             f"others {right[y == 0].mean():.3f}); by kind {by_kind}")
     print(line)
     return line

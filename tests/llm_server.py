@@ -4,7 +4,9 @@ The model name asks for a behaviour: `good` streams a cited answer built from th
 passage [1] (its first figure, or its first words), `invent` adds a citation of a passage that was
 not shown, `figure` gives a figure no passage holds, `nocite` cites nothing, `abstain` gives the
 abstain message, `plain` answers without streaming, `malformed` sends a broken chunk, `error500`
-and `ratelimit` fail, and `hang` sends nothing at all.
+and `ratelimit` fail, and `hang` sends nothing at all. Asked to condense a follow-up (the prompt
+ends "Standalone question:"), `good` joins the follow-up and the last question, and `drop`
+leaves out the follow-up's names.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def _reply(model: str, prompt: str) -> str:
+    if prompt.rstrip().endswith("Standalone question:"):
+        last = re.search(r"^Question: (.*)$", prompt, re.MULTILINE).group(1).rstrip("?")
+        follow_up = re.search(r"^Follow-up question: (.*)$", prompt, re.MULTILINE).group(1).rstrip("?")
+        return "What happened there?" if model == "drop" else f"{follow_up}, in: {last}?"
     first = re.search(r"^\[1\] .*\n(.*)$", prompt, re.MULTILINE)
     passage = first.group(1) if first else ""
     figure = re.search(r"\d+(?:[.,]\d+)*", passage)

@@ -39,6 +39,7 @@ def test_canonical_question_is_answered_with_400_and_cited(retriever, reader, qu
                                        "also": []}  # what this report says: no other article says it
     assert found == {"text": f"{result.text} [{result.passage.rank}]", "abstained": False,
                      "citations": [result.passage.chunk_id], "span": {"start": start, "end": end},
+                     "sentence": {"start": result.sentence[0], "end": result.sentence[1]},
                      "score": round(result.score, 4), "confidence": round(result.confidence, 4)}
     assert 0.5 < result.confidence <= 1.0
 

@@ -33,7 +33,7 @@ def test_ask_json_follows_the_contract(built, capsys):
     assert len(response["passages"]) == 3
     top = response["passages"][0]
     contract = {"rank", "chunk_id", "doc_id", "title", "source", "start", "end", "text", "score"}
-    assert contract <= set(top) <= contract | {"published", "outlet", "url", "page", "also"}
+    assert contract <= set(top) <= contract | {"line", "published", "outlet", "url", "page", "extracted", "also"}
     assert top["rank"] == 1 and top["doc_id"] == KIBLAT and top["chunk_id"].startswith(f"{KIBLAT}#")
     assert "400" in top["text"]
     file_text = (seeds / f"{KIBLAT}.txt").read_bytes().decode("utf-8")
@@ -41,7 +41,8 @@ def test_ask_json_follows_the_contract(built, capsys):
     span = written["span"]
     with open(top["source"], encoding="utf-8") as file:  # DESIGN: open(source).read()[start:end] is the span
         assert "400" in file.read()[span["start"] : span["end"]]
-    assert set(written) == {"text", "abstained", "citations", "span", "score", "confidence", "reports"} and written["score"] > 0
+    assert set(written) == {"text", "abstained", "citations", "span", "sentence", "score", "confidence", "reports"}
+    assert written["score"] > 0 and written["sentence"]["start"] <= span["start"] < span["end"] <= written["sentence"]["end"]
     assert any(report["span"] == span for report in written["reports"])  # its own value among the reports
     assert 0.5 < written["confidence"] <= 1
 
@@ -53,7 +54,11 @@ def test_ask_human_output_cites_title_date_and_file_line(built, capsys):
     first = out.split("[2]")[0]
     assert "[1] Koalisi AS: 400 Anggota ISIS Raqqah Menyerahkan Diri" in first
     assert "17 Oct (year not given)" in first
-    assert f"{KIBLAT}.txt:1  ·  17 Oct (year not given) · Sky News Arabic  ·  score " in first
+    span = json.loads(run(capsys, "ask", CANONICAL_QUESTION, "--json", "--seeds", str(seeds), "--index", str(index))[1])[
+        "answer"]["span"]
+    text = (seeds / f"{KIBLAT}.txt").read_text(encoding="utf-8")
+    answering = 1 + text[: span["start"]].count("\n")  # the cited passage's line is the answering sentence's
+    assert f"{KIBLAT}.txt:{answering}  ·  17 Oct (year not given) · Sky News Arabic  ·  score " in first
     assert "sekitar 400 anggota ISIS" in first
 
 
@@ -249,7 +254,7 @@ def test_the_archive_folder_comes_from_news_assistant_home_and_messages_name_abs
     assert store.exists(seeds.parent / "index")
 
 
-@pytest.mark.parametrize("command", ["index", "ask", "eval"])
+@pytest.mark.parametrize("command", ["index", "ask", "eval", "chats", "export"])
 def test_each_command_helps_with_examples_and_exit_codes(command, capsys):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and f"examples:\n  assistant {command}" in out
@@ -414,3 +419,23 @@ def test_a_damaged_config_file_is_one_line_unless_the_command_line_settles_it(bu
     assert code == 0
     code, _, _ = run(capsys, "index", "--no-dense", "--engine", "local", "--seeds", str(seeds), "--index", str(index))
     assert code == 0
+
+
+def test_ask_continue_follows_up_the_last_chat_and_export_writes_it_as_markdown(built, tmp_path, capsys):
+    seeds, index = built
+    where = ("--seeds", str(seeds), "--index", str(index))
+    assert run(capsys, "ask", CANONICAL_QUESTION, *where)[0] == 0
+    code, out, _ = run(capsys, "ask", "--continue", "siapa yang mengatakannya?", *where)
+    assert code == 0 and out.startswith("Read as: siapa yang mengatakan") and "Dillon" in out
+    code, out, _ = run(capsys, "chats", *where)
+    assert code == 0 and re.search(rf"1 .* 2 +{re.escape(CANONICAL_QUESTION)}", out)
+    code, _, err = run(capsys, "export", "last", "--out", str(tmp_path / "chat.md"), *where)
+    exported = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert code == 0 and exported.startswith(f"# {CANONICAL_QUESTION}") and "2 questions" in exported
+    assert "_Read as: siapa yang mengatakan" in exported and f"{KIBLAT}.txt:" in exported
+    code, out, _ = run(capsys, "export", "1", "--turn", "1", *where)
+    assert code == 0 and out.startswith(f"### Q: {CANONICAL_QUESTION}") and "**" in out
+    code, _, err = run(capsys, "export", "7", *where)
+    assert code == 2 and err.strip() == "error: no chat 7; `assistant chats` lists them"
+    code, _, err = run(capsys, "export", "1", "--turn", "3", *where)
+    assert code == 2 and "--turn must be 1 to 2" in err

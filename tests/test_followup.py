@@ -60,3 +60,19 @@ def test_a_saved_turn_is_followed_up_like_a_fresh_one():
 
 def test_the_shipped_model_says_what_it_was_fitted_on():
     assert "fit_followup.py" in shipped_model().fitted_on
+
+
+def test_an_llm_rewrites_a_follow_up_only_when_it_keeps_what_the_question_names():
+    from llm_server import llm_server
+
+    from news_assistant.answer.write import WriterSettings
+    from news_assistant.conversation.condense import condense
+
+    reading = read("and in Baghouz?")
+    with llm_server() as server:
+        written = condense(reading, RAQQA, WriterSettings(url=server.url, model="good"))
+        assert written.kind == "llm" and written.read_as == "and in Baghouz, in: How many ISIS members surrendered in Raqqa?"
+        prompt = server.requests[-1]["body"]["messages"][-1]["content"]
+        assert "Question: How many ISIS members surrendered in Raqqa?" in prompt and "Answer: sekitar 400" in prompt
+        assert condense(reading, RAQQA, WriterSettings(url=server.url, model="drop")) == reading  # lost "Baghouz"
+        assert condense(reading, RAQQA, WriterSettings(url=server.url, model="error500")) == reading

@@ -253,3 +253,29 @@ def test_the_chat_quits_at_once_while_the_models_load(seeds, tmp_path):
     process, controller = chat_in_a_terminal(seeds, index)
     screen_until(controller, b"Ask a question")
     assert seconds_to_exit(process, controller, b"\x11") < 3
+
+
+def test_a_chat_killed_mid_answer_keeps_every_answered_turn_and_continues(seeds, tmp_path):
+    from news_assistant.conversation.chats import ChatStore
+
+    index = tmp_path / "index"
+    assert build(seeds, index).returncode == 0
+    process, controller = chat_in_a_terminal(seeds, index)
+    screen_until(controller, b"Ask a question")
+    os.write(controller, CANONICAL_QUESTION.encode() + b"\r")
+    screen_until(controller, b"confidence", seconds=120)  # "Sources (bm25) · confidence …": answered, so saved
+    os.write(controller, b"who said that?\r")
+    process.send_signal(signal.SIGKILL)  # mid-answer: no chance to close anything
+    process.wait(10)
+    os.close(controller)
+    with ChatStore(index / "chats.sqlite3") as chats:
+        (chat,) = chats.chats()
+        turns = chats.turns(chat.id)
+    assert turns[0].asked == CANONICAL_QUESTION and "400" in turns[0].response["answer"]["text"]
+    result = subprocess.run(command("ask", "--continue", "--json", "who said that?", "--no-dense", "--seeds", str(seeds),
+                                    "--index", str(index)), env=environment(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    answered = json.loads(result.stdout)
+    assert answered["read_as"].startswith("who said") and "400" in answered["read_as"]
+    with ChatStore(index / "chats.sqlite3") as chats:
+        assert chats.last().id == chat.id and chats.last().turns == len(turns) + 1

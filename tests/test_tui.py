@@ -14,8 +14,9 @@ from textual.widgets._footer import FooterKey
 from news_assistant.answer.write import WriterSettings
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui import AssistantApp
-from news_assistant.app.tui.screens import ArticleScreen
+from news_assistant.app.tui.screens import ArticleScreen, ChatsScreen
 from news_assistant.app.tui.widgets import AnswerCard, HistoryInput
+from news_assistant.conversation.chats import ChatStore
 from news_assistant.index import store
 from news_assistant.index.build import index_seeds
 
@@ -224,11 +225,11 @@ def test_small_things_the_footer_fits_80_columns_and_the_palette_has_sources(arc
         await wait_until(pilot, lambda: pilot.app.ready.is_set())
         await pilot.pause(0.2)  # the footer recomposes when focus settles
         keys = pilot.app.screen.query(FooterKey)
-        assert {key.description for key in keys} >= {"New", "Mode", "Copy", "Rebuild", "Quit", "Sources"}
+        assert {key.description for key in keys} >= {"New", "Chats", "Export", "Mode", "Copy", "Quit", "Sources"}
         for key in keys:
             assert key.region.width > 0 and key.region.right <= 80, key.description
         commands = [command.title for command in pilot.app.get_system_commands(pilot.app.screen)]
-        assert "Sources" in commands
+        assert {"Sources", "Rebuild index", "Saved chats", "Export chat", "Export answer"} <= set(commands)
         await pilot.press("ctrl+t")
         assert not pilot.app._notifications  # the mode shows in the status line, no toast over it
         assert "mode bm25" in status_line(pilot)
@@ -273,3 +274,71 @@ def test_escape_cancels_a_hanging_llm_and_the_archives_answer_stands(archive):
             assert pilot.app.focused is pilot.app.screen.query_one(HistoryInput)
 
         run(AssistantApp(archive), scenario)
+
+
+def test_a_follow_up_is_read_with_the_last_answer_and_says_how(archive):
+    async def scenario(pilot):
+        await ask(pilot, CANONICAL)
+        card = await ask_next(pilot, "who said that?")
+        read_as = str(card.query_one(".read-as", Static).render())
+        assert read_as.startswith("Read as: who said") and "400" in read_as and "Raqqa" in read_as
+        assert card.answer.passage.doc_id == KIBLAT and "Dillon" in card.answer.text  # the speaker's sentence
+        card = await ask_next(pilot, "Berapa harga cabai rawit di Semarang?")  # a new topic: read as asked
+        assert not card.query(".read-as")
+
+    run(AssistantApp(archive), scenario)
+
+
+def test_chats_are_saved_as_answered_reopened_exported_and_deleted(archive, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(pilot):
+        await ask(pilot, CANONICAL)
+        await ask_next(pilot, "who said that?")
+        await pilot.press("ctrl+e")  # the whole chat as Markdown, in the current folder
+        exported = (tmp_path / f"chat-{pilot.app.chat_screen.chat}.md").read_text(encoding="utf-8")
+        assert exported.startswith(f"# {CANONICAL}") and "**" in exported and f"{KIBLAT}.txt:" in exported
+        await pilot.press("ctrl+n")
+        assert not pilot.app.screen.query(AnswerCard) and pilot.app.chat_screen.chat is None
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatsScreen))
+        chats = pilot.app.screen.query_one(OptionList)
+        assert chats.option_count == 1 and "2 questions" in str(chats.get_option_at_index(0).prompt)
+        await pilot.press("enter")  # reopened as it was answered, with its sources
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ChatsScreen))
+        cards = list(pilot.app.screen.query(AnswerCard))
+        assert [card.question for card in cards] == [CANONICAL, "who said that?"]
+        assert "400" in cards[0].answer.text and cards[0].query_one(OptionList).option_count == 5
+        assert str(cards[1].query_one(".read-as", Static).render()).startswith("Read as:")
+        card = await ask_next(pilot, "kapan?")  # follows the reopened chat's last answer
+        assert card.query(".read-as")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatsScreen))
+        await pilot.press("d", "d")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one(OptionList).option_count == 0)
+
+    run(AssistantApp(archive), scenario)
+    with ChatStore(archive.chats_path) as store:
+        assert store.chats() == []
+
+
+def test_escape_from_an_article_goes_back_to_the_question_box_with_its_text(archive):
+    async def scenario(pilot):
+        await ask(pilot, CANONICAL)
+        await pilot.press(*"half a quest")
+        await pilot.press("ctrl+s", "enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ArticleScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        box = pilot.app.screen.query_one(HistoryInput)
+        assert pilot.app.focused is box and box.value == "half a quest"
+
+    run(AssistantApp(archive), scenario)
+
+
+def test_keys_typed_before_the_models_load_are_kept(archive):
+    async def scenario(pilot):
+        await pilot.press(*"siapa")  # the first frame: nothing has loaded yet
+        assert pilot.app.screen.query_one(HistoryInput).value == "siapa"
+
+    run(AssistantApp(archive), scenario)

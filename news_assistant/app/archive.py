@@ -19,6 +19,7 @@ from news_assistant.answer.read import Answer, AnswerSettings, answer
 from news_assistant.answer.reports import Report
 from news_assistant.answer.timeline import PASSAGES, timeline
 from news_assistant.answer.write import WriterSettings, Written, write_answer
+from news_assistant.conversation.condense import condense
 from news_assistant.conversation.followup import Previous, Reading, read_question
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
@@ -165,8 +166,11 @@ class Archive:
     def follow(self, question: str, previous: Previous | None, k: int = 5, mode: str | None = None,
                progress: Progress | None = None, filters: Filters = Filters()
                ) -> tuple[Reading, Answer, list[Passage], str]:
-        """`ask`, the question read with the turn before it (`previous`; None for a chat's first)."""
+        """`ask`, the question read with the turn before it (`previous`; None for a chat's first);
+        with an LLM writer, a follow-up is rewritten by it when its rewriting passes the check."""
         reading = read_question(question, previous)
+        if reading.follow_up and self.writer is not None:
+            reading = condense(reading, previous, self.writer)
         return (reading, *self.ask(reading.read_as, k, mode, progress, filters, reading.article))
 
     @property

@@ -41,10 +41,10 @@ class AssistantApp(App):
     BINDINGS = [  # short labels, so that the footer holds them all at 80 columns; the palette says more
         Binding("ctrl+n", "new_chat", "New"),
         Binding("ctrl+o", "open_chats", "Chats"),
-        Binding("ctrl+e", "export_chat", "Export"),
+        Binding("ctrl+e", "export_chat", "Export", priority=True),  # before the question box's "end of line"
         Binding("ctrl+t", "toggle_mode", "Mode"),
         Binding("ctrl+y", "copy_answer", "Copy"),
-        Binding("ctrl+r", "rebuild_index", "Rebuild"),
+        Binding("ctrl+r", "rebuild_index", "Rebuild", show=False),  # rare: the key and the palette, not the footer
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # what a terminal user tries first
     ]

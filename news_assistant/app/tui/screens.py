@@ -25,6 +25,7 @@ from news_assistant.search.filters import split_question
 from news_assistant.search.retrieve import Passage
 from news_assistant.text.analysis import detect_language
 
+SETTLE_SECONDS = 0.2  # Markdown lays out after it is mounted: scrolling sooner puts the question elsewhere
 TIMELINE = re.compile(r"^/timeline\s+(?=\S)", re.IGNORECASE)  # "/timeline korban banjir": every report's answer by date
 
 WELCOME = (
@@ -113,9 +114,9 @@ class ChatScreen(Screen):
         """A new answer, saved: the next question may follow it up; the question stays in view above it."""
         self.chat = event.chat if event.chat is not None else self.chat
         self.previous = Previous.of(event.reading.read_as, event.answer)
-        if event.card.bubble is not None:
-            self.call_after_refresh(self.query_one("#log", VerticalScroll).scroll_to_widget, event.card.bubble,
-                                    top=True, animate=False)
+        if event.card.bubble is not None:  # once the answer's Markdown has laid itself out
+            log, bubble = self.query_one("#log", VerticalScroll), event.card.bubble
+            self.set_timer(SETTLE_SECONDS, lambda: log.scroll_to_widget(bubble, top=True, animate=False))
 
     def on_answer_card_citation_selected(self, event: AnswerCard.CitationSelected) -> None:
         self.app.open_citation(event.passage)
