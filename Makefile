@@ -8,7 +8,7 @@ QUESTION ?= berapa anggota ISIS yang menyerahkan diri di Raqqah?
 TORCH_INDEX_URL ?=
 UV_VERSION ?= 0.13.9
 
-.PHONY: run ask test test-fast bench install lock
+.PHONY: run ask test test-fast bench bench-peers install lock
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -35,6 +35,9 @@ test-fast: install  # everything but the model-loading, process and chat tests
 
 bench: install
 	$(PYTHON) bench/bm25_1m.py
+
+bench-peers: install  # the benchmarks' peers (bm25s, numba), pinned in bench/peers.lock; not needed to run or test
+	$(VENV)/bin/pip install --quiet -r bench/peers.lock
 
 # Regenerate requirements.lock from pyproject.toml (its [tool.uv] pins torch and leaves out CUDA)
 # with uv from PyPI: seconds, where pip's own resolver can backtrack for most of an hour.

@@ -1,8 +1,13 @@
-"""Time BM25 queries on a synthetic archive of 1,000,000 chunks (a benchmark, not a test).
+"""Time BM25 queries on a synthetic archive of 1,000,000 chunks, beside bm25s (a benchmark, not a test).
 
 The corpus is drawn from a Zipf–Mandelbrot distribution, the usual shape of word frequencies
 after stopword removal; queries of 2–6 terms are drawn from the same distribution, so some hit
-very common terms. Prints build time, memory and the per-query latency of `LexicalIndex.top`.
+very common terms. Prints build time, memory and the per-query latency of `LexicalIndex.top`;
+checks its top 10 against every chunk's score (tie-aware: the same scores, and each chunk's own
+score); and times the peers on the same corpus and queries in the same run: bm25s with numba and
+with numpy (`make bench-peers` installs them from bench/peers.lock; BM25 "robertson", whose
+ranking is ours: its scores lack the (k1 + 1) factor, and it floors negative IDFs at 0 where
+rank-bm25 floors at epsilon times the mean), and rank-bm25 with `--reference` (slow to build).
 
     python bench/bm25_1m.py                  # 1M chunks, 300 queries
     python bench/bm25_1m.py --chunks 100000 --reference   # also time rank-bm25 for comparison
@@ -35,6 +40,39 @@ def percentile(values: list[float], fraction: float) -> float:
     return sorted(values)[min(len(values) - 1, int(fraction * len(values)))]
 
 
+def timed(search, queries) -> list[float]:
+    for query in queries[:20]:
+        search(query)  # warm caches (and numba's compilation)
+    latencies = []
+    for query in queries:
+        start = time.perf_counter()
+        search(query)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def summary(latencies: list[float]) -> str:
+    return (f"median {statistics.median(latencies):.2f} ms, p95 {percentile(latencies, 0.95):.2f} ms, "
+            f"max {max(latencies):.2f} ms over {len(latencies)} queries")
+
+
+def peers(term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int], queries: list[list[str]], k: int) -> None:
+    """bm25s on the same corpus and queries, one query a call as the assistant asks, when installed."""
+    try:
+        import bm25s
+        from bm25s.tokenization import Tokenized
+    except ImportError:
+        print("bm25s: not installed (`make bench-peers`), so no peer figures")
+        return
+    documents = Tokenized(ids=np.split(term_ids.astype(np.int32), np.cumsum(lengths)[:-1]), vocab=vocabulary)
+    for backend in ("numba", "numpy"):
+        model = bm25s.BM25(method="robertson", backend=backend)
+        model.index(documents, show_progress=False)
+        latencies = timed(lambda query, model=model: model.retrieve([query], k=k, show_progress=False, n_threads=1),
+                             queries)
+        print(f"bm25s {backend:6s} top-{k}: {summary(latencies)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=1_000_000)
@@ -61,20 +99,16 @@ def main() -> None:
         [f"t{term}" for term in np.searchsorted(cumulative, rng.random(rng.integers(2, 7)))]
         for _ in range(args.queries)
     ]
-    for query in queries[:20]:
-        index.top(query, args.k)  # warm caches
-    latencies, touched = [], []
-    for query in queries:
-        start = time.perf_counter()
-        index.top(query, args.k)
-        latencies.append((time.perf_counter() - start) * 1000)
-        rows = [vocabulary[term] for term in query]
-        touched.append(int(sum(matrix.indptr[row + 1] - matrix.indptr[row] for row in rows)))
-    print(
-        f"BM25 top-{args.k}: median {statistics.median(latencies):.2f} ms, p95 {percentile(latencies, 0.95):.2f} ms, "
-        f"max {max(latencies):.2f} ms over {len(queries)} queries "
-        f"(median {statistics.median(touched):,.0f} postings read per query)"
-    )
+    _ = index.bounds  # computed once per loaded index
+    latencies = timed(lambda query: index.top(query, args.k), queries)
+    touched = [int(sum(matrix.indptr[vocabulary[t] + 1] - matrix.indptr[vocabulary[t]] for t in query)) for query in queries]
+    print(f"this project  top-{args.k}: {summary(latencies)} "
+          f"(median {statistics.median(touched):,.0f} postings in the query's terms)")
+    same = sum(np.allclose(np.sort(index.scores(q))[::-1][: args.k], [s for _, s in index.top(q, args.k)], rtol=1e-5)
+               and np.allclose([index.scores(q)[i] for i, _ in index.top(q, args.k)], [s for _, s in index.top(q, args.k)],
+                               rtol=1e-5) for q in queries)
+    print(f"  top-{args.k} equal to scoring every chunk (tie-aware) on {same}/{len(queries)} queries")
+    peers(term_ids, lengths, vocabulary, queries, args.k)
 
     if args.reference:
         from rank_bm25 import BM25Okapi

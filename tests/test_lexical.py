@@ -51,3 +51,21 @@ def test_save_and_load_give_the_same_scores(tmp_path):
     loaded = LexicalIndex.load(tmp_path)
     assert loaded.vocabulary == index.vocabulary
     np.testing.assert_array_equal(loaded.scores(["isis", "600"]), index.scores(["isis", "600"]))
+
+
+def test_top_reads_only_what_it_needs_yet_ranks_as_scoring_every_chunk():
+    """MaxScore skips the common terms' postings for chunks that cannot reach the top k: the same
+    top k (ties by position), filtered or not, on a Zipf-shaped corpus with very common terms."""
+    rng = np.random.default_rng(3)
+    documents = [[f"t{int(x)}" for x in rng.zipf(1.3, size=rng.integers(5, 60)) if x < 3000] for _ in range(5000)]
+    index = LexicalIndex.build(documents)
+    for number in range(300):
+        query = [f"t{int(x)}" for x in rng.zipf(1.3, size=rng.integers(1, 7))]
+        k = int(rng.integers(1, 30))
+        where = rng.random(len(documents)) < 0.5 if number % 3 == 0 else None
+        scores = index.scores(query) * (1 if where is None else where)
+        hits = np.flatnonzero(scores)
+        expected = hits[np.lexsort((hits, -scores[hits]))][:k]
+        found = index.top(query, k, where)
+        np.testing.assert_allclose([score for _, score in found], scores[expected], rtol=1e-5)
+        np.testing.assert_allclose([score for _, score in found], scores[[chunk for chunk, _ in found]], rtol=1e-5)

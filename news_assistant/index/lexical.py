@@ -21,6 +21,26 @@ K1, B, EPSILON = 1.5, 0.75, 0.25
 _ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
 
 
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th largest of `scores` (-inf when there are fewer)."""
+    if len(scores) < k:
+        return -np.inf
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+
+
+def _merged(ids: np.ndarray, scores: np.ndarray, chunks: np.ndarray, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks in the running (sorted `ids` with their `scores`) with a term's postings added:
+    sorted ids, summed scores."""
+    if not len(ids):
+        return chunks.astype(np.int32, copy=True), added.astype(np.float32, copy=True)
+    together = np.concatenate([ids, chunks])
+    order = np.argsort(together, kind="stable")
+    together = together[order]
+    weights = np.concatenate([scores, added])[order]
+    first = np.flatnonzero(np.concatenate([[True], together[1:] != together[:-1]]))
+    return together[first], np.add.reduceat(weights, first).astype(np.float32)
+
+
 def saturation(tf, length, avgdl: float):
     """BM25's term-frequency part: a term seen `tf` times in a chunk of `length` terms, against
     the average length (numbers or numpy arrays). Times the term's IDF, its score contribution."""
@@ -110,15 +130,59 @@ class LexicalIndex(Lexicon):
                 total[indices[start:end]] += count * data[start:end]
         return total
 
+    @cached_property
+    def bounds(self) -> np.ndarray:
+        """Each term's largest contribution to any chunk: how much it can add to a chunk's score."""
+        indptr, data = self.weights.indptr, self.weights.data
+        bounds = np.zeros(self.weights.shape[0], dtype=np.float32)
+        filled = np.flatnonzero(indptr[1:] > indptr[:-1])
+        if len(filled):
+            bounds[filled] = np.maximum.reduceat(data, indptr[filled])
+        return bounds
+
     def top(self, terms: Sequence[str], k: int, where: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k best (chunk position, score) pairs, best first; chunks matching no term are left
-        out, and with `where` (a mask over positions) the chunks it leaves out."""
-        scores = self.scores(terms)
-        hits = np.flatnonzero(scores if where is None else scores * where)
-        if len(hits) > k:
-            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        ordered = hits[np.lexsort((hits, -scores[hits]))]
-        return [(int(position), float(scores[position])) for position in ordered]
+        """The k best (chunk position, score) pairs, best first (ties: lower position first);
+        chunks matching no term are left out, and with `where` (a mask over positions) the chunks
+        it leaves out.
+
+        Only the query's postings are read, and not all of them (MaxScore, Turtle and Flood 1995):
+        terms are taken from the most to the least they can add, and once the terms left could not
+        lift a chunk they have not seen to the k-th score so far, those terms only add to the
+        chunks already in the running, found by binary search in their sorted postings."""
+        counted = [(row, count) for term, count in Counter(terms).items()
+                   if (row := self.vocabulary.get(term)) is not None]
+        if not counted or k < 1:
+            return []
+        bounds = self.bounds
+        counted.sort(key=lambda pair: (-float(bounds[pair[0]]) * pair[1], pair[0]))
+        reach = np.cumsum([float(bounds[row]) * count for row, count in counted][::-1])[::-1]  # the terms from j on
+        indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
+        ids, scores = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        for j, (row, count) in enumerate(counted):
+            chunks, added = indices[indptr[row]:indptr[row + 1]], data[indptr[row]:indptr[row + 1]] * np.float32(count)
+            if where is not None:
+                kept = where[chunks]
+                chunks, added = chunks[kept], added[kept]
+            bar = _kth(scores, k)
+            if len(ids) >= k and reach[j] < bar:  # no chunk outside the running can reach the top k
+                if len(chunks):
+                    at = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
+                    found = chunks[at] == ids
+                    scores[found] += added[at[found]]
+            else:
+                ids, scores = _merged(ids, scores, chunks, added)
+            left = reach[j + 1] if j + 1 < len(reach) else 0.0
+            bar = _kth(scores, k)
+            if len(ids) > k and left < bar:  # chunks that cannot reach the k-th score even with all the rest
+                alive = scores + np.float32(left) >= bar
+                ids, scores = ids[alive], scores[alive]
+        if len(ids) > k:
+            best = np.argpartition(-scores, k - 1)[:k]
+            bar = scores[best].min()
+            best = np.flatnonzero(scores >= bar)  # every tie at the k-th score, so the lower positions win
+            ids, scores = ids[best], scores[best]
+        order = np.lexsort((ids, -scores))[:k]
+        return [(int(ids[i]), float(scores[i])) for i in order]
 
     def save(self, folder: Path) -> list[str]:
         """Write into `folder` (the store makes it atomic); returns the file names written."""
