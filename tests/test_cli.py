@@ -112,7 +112,7 @@ def test_warnings_name_the_bad_file_and_the_build_goes_on(built, capsys):
 
 def test_damaged_index_gives_a_one_line_error(built, capsys):
     seeds, index = built
-    (store.live_generation(index) / "bm25.npz").write_bytes(b"garbage")
+    (store.live_generation(index) / "bm25-data.npy").write_bytes(b"garbage")
     code, _, err = run(capsys, "ask", "isis", "--seeds", str(seeds), "--index", str(index))
     assert code == 1 and "fails its checksum" in err and "--rebuild" in err and err.count("\n") == 1
 
@@ -439,3 +439,15 @@ def test_ask_continue_follows_up_the_last_chat_and_export_writes_it_as_markdown(
     assert code == 2 and err.strip() == "error: no chat 7; `assistant chats` lists them"
     code, _, err = run(capsys, "export", "1", "--turn", "3", *where)
     assert code == 2 and "--turn must be 1 to 2" in err
+
+
+def test_index_verify_checks_every_byte_and_names_a_damaged_file(built, capsys):
+    seeds, index = built
+    code, out, _ = run(capsys, "index", "--verify", "--seeds", str(seeds), "--index", str(index))
+    assert code == 0 and out.startswith(f"The index in {index.resolve()} is intact") and "passages)" in out
+    articles = store.live_generation(index) / "articles.jsonl"
+    data = bytearray(articles.read_bytes())
+    data[len(data) // 2] ^= 0x02
+    articles.write_bytes(bytes(data))
+    code, _, err = run(capsys, "index", "--verify", "--seeds", str(seeds), "--index", str(index))
+    assert code == 1 and "damaged (articles.jsonl fails its checksum)" in err and "--rebuild" in err

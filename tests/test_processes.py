@@ -239,7 +239,7 @@ def test_the_chat_quits_at_once_even_with_a_damaged_index_and_a_question_waiting
     """It used to blank the screen and stay alive for 30 s and more, a worker waiting forever."""
     index = tmp_path / "index"
     assert build(seeds, index).returncode == 0
-    (chunks,) = index.glob("*/chunks.jsonl")
+    (chunks,) = index.glob("*/chunk-table.npy")
     with chunks.open("r+b") as file:
         file.truncate(100)
     process, controller = chat_in_a_terminal(seeds, index)

@@ -214,14 +214,13 @@ def test_a_full_disk_leaves_the_previous_index_live(built, capsys, monkeypatch):
     seeds, index_folder = built
     before = store.live_generation(index_folder)
     (seeds / "baru.txt").write_text("Artikel baru tentang Baghouz.\n", encoding="utf-8")
-    real_write = store._write_jsonl
+    real_write = store._write_chunks
 
-    def disk_fills_up(path, rows):
-        real_write(path, rows)
-        if path.name == "chunks.jsonl":
-            raise OSError(28, "No space left on device")
+    def disk_fills_up(folder, articles, chunks):
+        real_write(folder, articles, chunks)
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "_write_jsonl", disk_fills_up)
+    monkeypatch.setattr(store, "_write_chunks", disk_fills_up)
     code, _, err = index(capsys, seeds, index_folder)
     assert code == 1 and one_error(err) == (
         f"error: cannot write the index in {index_folder}: No space left on device; the previous index is unchanged"
@@ -241,7 +240,8 @@ def _damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "bit-flipped"])
-@pytest.mark.parametrize("name", ["manifest.json", "articles.jsonl", "chunks.jsonl", "bm25.npz", "bm25-vocabulary.json"])
+@pytest.mark.parametrize("name", ["manifest.json", "articles.jsonl", "article-offsets.npy", "chunk-table.npy",
+                                  "bm25-data.npy", "bm25-vocabulary.json", "sources.json"])
 def test_a_damaged_index_file_is_detected_and_rebuilt_on_request(built, capsys, name, how):
     seeds, index_folder = built
     _damage(store.live_generation(index_folder) / name, how)

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from helpers import SEEDS
 from test_tui import CANONICAL, ask_next, wait_until
+from textual.widgets import TextArea
 
 from news_assistant.app.archive import Archive
 from news_assistant.app.tui import AssistantApp
 from news_assistant.app.tui.screens import ArticleScreen, ChatsScreen
+from news_assistant.app.tui.widgets import HistoryInput
 from news_assistant.conversation import chats
 from news_assistant.index.build import index_seeds
 
@@ -29,6 +31,7 @@ def archive(tmp_path, monkeypatch, encoder, reader) -> Archive:
 
 
 async def answered(pilot, *questions: str) -> None:
+    pilot.app.chat_screen.query_one(HistoryInput).cursor_blink = False  # a blinking cursor is on or off by the clock
     await wait_until(pilot, lambda: pilot.app.ready.is_set() and pilot.app.status == "ready")
     for question in questions or (CANONICAL,):
         await ask_next(pilot, question)
@@ -51,6 +54,7 @@ def test_the_article_a_citation_opens(archive, snap_compare):
         await answered(pilot)
         await pilot.press("ctrl+s", "enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ArticleScreen))
+        pilot.app.screen.query_one(TextArea).cursor_blink = False
         await pilot.pause(0.3)
 
     assert snap_compare(AssistantApp(archive), terminal_size=(100, 30), run_before=opened)

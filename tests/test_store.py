@@ -52,11 +52,36 @@ def test_stale_temporary_folder_of_a_dead_build_is_removed(built):
 
 def test_a_damaged_file_is_detected_by_checksum(built):
     _, index = built
-    chunks = store.live_generation(index) / "chunks.jsonl"
+    chunks = store.live_generation(index) / "chunk-table.npy"
     data = bytearray(chunks.read_bytes())
     data[10] ^= 0x01
     chunks.write_bytes(bytes(data))
-    with pytest.raises(AssistantError, match=r"damaged \(chunks\.jsonl fails its checksum\); run `assistant index --rebuild`"):
+    with pytest.raises(AssistantError, match=r"damaged \(chunk-table\.npy fails its checksum\); run `assistant index --rebuild`"):
+        store.read(index)
+
+
+def test_opening_checks_sizes_and_ends_and_verify_checks_every_byte(built):
+    """Opening reads no file whole: a byte changed in the middle of a large file is found by
+    `assistant index --verify`, which hashes every file, as the build did."""
+    _, index = built
+    data_file = store.live_generation(index) / "bm25-data.npy"
+    data = bytearray(data_file.read_bytes())
+    assert len(data) < 2 * store._ENDS  # the seeds' files are small: opening covers all of each
+    padded = store.live_generation(index) / "padding.bin"  # a large file, recorded as the build records files
+    padded.write_bytes(bytes(3 * store._ENDS))
+    generation = store.live_generation(index)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["files"]["padding.bin"] = store.file_record(padded)
+    manifest["checksum"] = store._manifest_checksum(manifest)
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    middle = bytearray(padded.read_bytes())
+    middle[len(middle) // 2] ^= 0x01
+    padded.write_bytes(bytes(middle))
+    assert len(store.read(index).articles) == 3  # size and ends unchanged: opening does not see it
+    with pytest.raises(AssistantError, match=r"damaged \(padding\.bin fails its checksum\)"):
+        store.verify(index)
+    padded.write_bytes(bytes(middle[:-1]))  # a truncated one is caught at open
+    with pytest.raises(AssistantError, match=r"damaged \(padding\.bin fails its checksum\)"):
         store.read(index)
 
 
@@ -80,8 +105,9 @@ def test_manifest_records_sources_settings_and_counts(built):
     assert manifest["counts"]["articles"] == 3
     assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
     generation = store.live_generation(index)
-    for name, checksum in manifest["files"].items():
-        assert checksum == hashlib.sha256((generation / name).read_bytes()).hexdigest()
+    for name, record in manifest["files"].items():
+        data = (generation / name).read_bytes()
+        assert record["sha256"] == hashlib.sha256(data).hexdigest() and record["size"] == len(data)
     body = {key: value for key, value in manifest.items() if key != "checksum"}
     assert manifest["checksum"] == hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

@@ -199,7 +199,7 @@ async def ask_next(pilot, question: str) -> AnswerCard:
 
 
 def test_a_damaged_index_answers_with_the_fix_and_ctrl_r_brings_the_chat_back(archive):
-    (chunks,) = archive.index.glob("*/chunks.jsonl")
+    (chunks,) = archive.index.glob("*/chunk-table.npy")
     with chunks.open("r+b") as file:
         file.truncate(100)
 

@@ -135,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
                     "assistant index --rebuild             # from scratch (another --model, a damaged index)",
                     "assistant index --seeds ~/arsip --index ~/arsip-index")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch instead of updating")
+    index.add_argument("--verify", action="store_true", help="check every byte of the index against the checksums "
+                       "its build recorded (opening checks sizes and file ends only), and change nothing")
     ask = command("ask", "ask a question: the answer and its cited passages",
                   'assistant ask "berapa anggota ISIS yang menyerahkan diri di Raqqah?"',
                   'assistant ask --mode bm25 --k 3 "who is the coalition spokesman?"',
@@ -499,6 +501,11 @@ def main(argv: list[str] | None = None) -> int:
     out = Console(soft_wrap=piped, width=160 if piped else None)
     errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     try:
+        if args.command == "index" and args.verify:
+            verified = _archive(args, writes=False).store.verify()
+            print(f"The index in {verified.where} is intact: every file matches its checksum "
+                  f"({counted(verified.manifest['counts']['chunks'], 'passage')}).")
+            return 0
         if args.command == "index":
             built = _build(_archive(args, writes=False), errors, rebuild=args.rebuild)
             print(built.summary())

@@ -80,6 +80,9 @@ class IndexEngine(Protocol):
 
     def open(self) -> SearchIndex: ...
 
+    def verify(self) -> SearchIndex:
+        """`open`, with every stored byte checked against the build's checksums."""
+
     def lock(self) -> AbstractContextManager[None]: ...
 
     def write(self, generation: Generation) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
-_ARRAYS, _VOCABULARY = "bm25.npz", "bm25-vocabulary.json"
+_ARRAYS = ("indptr", "indices", "data", "idf", "bounds", "shape")  # each in bm25-<name>.npy, memory-mapped when loaded
+_VOCABULARY = "bm25-vocabulary.json"
 
 
 def _kth(scores: np.ndarray, k: int) -> float:
@@ -186,21 +187,19 @@ class LexicalIndex(Lexicon):
 
     def save(self, folder: Path) -> list[str]:
         """Write into `folder` (the store makes it atomic); returns the file names written."""
-        np.savez(
-            folder / _ARRAYS,
-            data=self.weights.data,
-            indices=self.weights.indices,
-            indptr=self.weights.indptr,
-            shape=np.array(self.weights.shape),
-            idf=self.idf,
-        )
+        arrays = {"indptr": self.weights.indptr, "indices": self.weights.indices, "data": self.weights.data,
+                  "idf": self.idf, "bounds": self.bounds, "shape": np.array(self.weights.shape, dtype=np.int64)}
+        for name in _ARRAYS:
+            np.save(folder / f"bm25-{name}.npy", arrays[name])
         (folder / _VOCABULARY).write_text(json.dumps(self.terms(), ensure_ascii=False), encoding="utf-8")
-        return [_ARRAYS, _VOCABULARY]
+        return [*(f"bm25-{name}.npy" for name in _ARRAYS), _VOCABULARY]
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        with np.load(folder / _ARRAYS, allow_pickle=False) as arrays:
-            weights = Postings(arrays["indptr"], arrays["indices"], arrays["data"], tuple(map(int, arrays["shape"])))
-            idf = arrays["idf"]
+        """The arrays memory-mapped: a query reads only its terms' postings from disk."""
+        arrays = {name: np.load(folder / f"bm25-{name}.npy", mmap_mode="r") for name in _ARRAYS}
         terms = json.loads((folder / _VOCABULARY).read_text(encoding="utf-8"))
-        return cls({term: row for row, term in enumerate(terms)}, idf, weights)
+        weights = Postings(arrays["indptr"], arrays["indices"], arrays["data"], tuple(int(n) for n in arrays["shape"]))
+        index = cls({term: row for row, term in enumerate(terms)}, arrays["idf"], weights)
+        object.__setattr__(index, "bounds", arrays["bounds"])  # computed at build time, not at every open
+        return index

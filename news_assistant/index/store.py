@@ -4,8 +4,16 @@ Layout of an index folder:
 
     CURRENT          names the live generation ("gen-…") and the one before it; replaced atomically
     LOCK             held (flock) by the build writing this index, and names its PID
-    gen-…/           manifest.json, articles.jsonl, chunks.jsonl, BM25 arrays, vectors
+    gen-…/           manifest.json, sources.json, articles.jsonl and its offsets, article ids and
+                     columns, the chunk table, BM25 arrays, vectors
     .tmp-…/          a generation being written (removed by the next build if its writer is gone)
+
+Opening a generation parses nothing per passage: the chunk table and the BM25 arrays are
+memory-mapped, an article is parsed from its line of articles.jsonl when first asked for, and the
+per-source records (large at scale) are read only by a build or a staleness check. Each file's
+SHA-256 is taken at build time and checked by `assistant index --verify`; opening checks each
+file's size and a digest of its first and last 64 KiB, so a truncated, replaced or garbled file is
+caught before an answer is shown.
 
 A generation is written in full into a temporary folder, fsynced, renamed into place, and only
 then named in CURRENT. A reader resolves CURRENT, so it always sees one complete generation, and
@@ -18,13 +26,15 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -40,21 +50,124 @@ from news_assistant.index.vectors import VectorIndex
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
 
-FORMAT_VERSION = 3  # 2: the manifest checks itself; CURRENT names the previous generation too;
-# 3: articles record their headline line
+FORMAT_VERSION = 4  # 2: the manifest checks itself; CURRENT names the previous generation too;
+# 3: articles record their headline line; 4: columnar, memory-mapped, opened without parsing
 _CURRENT, _MANIFEST, _LOCK = "CURRENT", "manifest.json", "LOCK"
-_ARTICLES, _CHUNKS = "articles.jsonl", "chunks.jsonl"
+_ARTICLES, _OFFSETS, _IDS, _COLUMNS = "articles.jsonl", "article-offsets.npy", "article-ids.json", "article-columns.json"
+_CHUNKS, _SOURCES = "chunk-table.npy", "sources.json"
+_ENDS = 64 * 1024  # bytes at each end of a file that opening digests
+_PARSED = 4096  # articles kept parsed: those of the passages being answered from
 _REBUILD_HINT = "run `assistant index --rebuild`"
 _READ_ATTEMPTS = 5
 
 
+class StoredArticles(Mapping[str, Article]):
+    """A generation's articles, each parsed from its line of articles.jsonl when first asked for:
+    a question reads a handful, so an archive of millions opens without parsing them."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.ids: list[str] = json.loads((folder / _IDS).read_text(encoding="utf-8"))
+        self.numbers = {doc_id: number for number, doc_id in enumerate(self.ids)}
+        self.offsets = np.load(folder / _OFFSETS, mmap_mode="r")
+        with (folder / _ARTICLES).open("rb") as file:
+            self._lines = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if self.offsets[-1] else b""
+        self._parsed: dict[int, Article] = {}
+
+    def at(self, number: int) -> Article:
+        article = self._parsed.get(number)
+        if article is None:
+            line = self._lines[int(self.offsets[number]):int(self.offsets[number + 1])]
+            try:
+                article = article_from_record(json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:
+                raise AssistantError(f"the index in {self.folder.parent.resolve()} is damaged (article "
+                                     f"{self.ids[number]}: {error}); {_REBUILD_HINT}") from None
+            if len(self._parsed) >= _PARSED:
+                self._parsed.clear()
+            self._parsed[number] = article
+        return article
+
+    def __getitem__(self, doc_id: str) -> Article:
+        return self.at(self.numbers[doc_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.numbers
+
+    @cached_property
+    def columns(self) -> dict[str, list]:
+        """Every article's date, outlet and URL, for filters: read when a filter first needs them."""
+        return json.loads((self.folder / _COLUMNS).read_text(encoding="utf-8"))
+
+
+def article_columns(articles: Mapping[str, Article]) -> dict[str, list]:
+    """{"date", "outlet", "url"}: each a list in the articles' order, without parsing them when stored."""
+    if isinstance(articles, StoredArticles):
+        return articles.columns
+    return {name: [getattr(article, name) for article in articles.values()] for name in ("date", "outlet", "url")}
+
+
+class StoredChunks(Sequence[Chunk]):
+    """A generation's passages: a memory-mapped table of (article, number, start, end), each made
+    a `Chunk` (its text cut from its article) only when asked for."""
+
+    def __init__(self, table: np.ndarray, articles: StoredArticles):
+        self.table, self.articles = table, articles
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        article, number, start, end = (int(value) for value in self.table[position])
+        doc_id = self.articles.ids[article]
+        return Chunk(f"{doc_id}#{number}", doc_id, start, end, self.articles.at(article).text[start:end])
+
+
+class Manifest(dict):
+    """A generation's manifest as read. The per-source records, which grow with the archive, live
+    in sources.json and are read when first asked for (a build, a staleness check), not at open."""
+
+    def __init__(self, data: dict, folder: Path | None = None):
+        super().__init__(data)
+        self.folder = folder
+        self._loaded: dict | None = None
+
+    def _sources(self) -> dict:
+        if dict.__contains__(self, "sources"):  # a manifest built in memory, not yet written
+            return dict.__getitem__(self, "sources")
+        if self._loaded is None:
+            try:
+                self._loaded = json.loads((self.folder / _SOURCES).read_text(encoding="utf-8"))["sources"]
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                where = self.folder.parent.resolve() if self.folder else "memory"
+                raise AssistantError(f"the index in {where} is damaged ({_SOURCES}: {error}); {_REBUILD_HINT}") from None
+        return self._loaded
+
+    def __getitem__(self, key):
+        return self._sources() if key == "sources" else super().__getitem__(key)
+
+    def get(self, key, default=None):
+        return self._sources() if key == "sources" else super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key == "sources" or super().__contains__(key)
+
+
 @dataclass(frozen=True)
 class StoredIndex:
-    """A generation read into memory; rankings name chunks by their position in `chunks`."""
+    """A generation opened; rankings name chunks by their position in `chunks`."""
 
     manifest: dict
-    articles: dict[str, Article]
-    chunks: list[Chunk]
+    articles: Mapping[str, Article]
+    chunks: Sequence[Chunk]
     lexical: LexicalIndex
     dense: VectorIndex | None = None  # None for a lexical-only index (`--no-dense`)
     path: Path | None = None  # the generation folder it was read from; None when built in memory
@@ -68,6 +181,8 @@ class StoredIndex:
 
     @cached_property
     def _article_of(self) -> tuple[dict[str, int], np.ndarray]:
+        if isinstance(self.chunks, StoredChunks):
+            return self.chunks.articles.numbers, np.asarray(self.chunks.table[:, 0], dtype=np.int32)
         numbers = {doc_id: number for number, doc_id in enumerate(self.articles)}
         return numbers, np.fromiter((numbers[chunk.doc_id] for chunk in self.chunks), dtype=np.int32, count=len(self.chunks))
 
@@ -111,6 +226,9 @@ class LocalEngine:
     def open(self) -> StoredIndex:
         return read(self.root)
 
+    def verify(self) -> StoredIndex:
+        return verify(self.root)
+
     def lock(self):
         return build_lock(self.root)
 
@@ -132,17 +250,6 @@ def article_from_record(row: dict) -> Article:
     return Article(**{**row, "blocks": tuple(tuple(block) for block in row["blocks"]),
                       "headline": tuple(row["headline"]) if row["headline"] else None,
                       "pages": tuple(row.get("pages", ())), "also": tuple(tuple(copy) for copy in row.get("also", ()))})
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8") as file:
-        for row in rows:
-            file.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as file:
-        return [json.loads(line) for line in file]
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -252,17 +359,16 @@ def _write_generation(root: Path, temporary: Path, manifest: dict, articles: lis
     generation = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     pointer = root / f"{temporary.name}-current"
     try:
-        _write_jsonl(temporary / _ARTICLES, (article_record(article) for article in articles))
-        _write_jsonl(
-            temporary / _CHUNKS,
-            ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in chunks),
-        )
-        files = [_ARTICLES, _CHUNKS, *lexical.save(temporary), *(dense.save(temporary) if dense else [])]
+        files = [*_write_articles(temporary, articles), _write_chunks(temporary, articles, chunks),
+                 *lexical.save(temporary), *(dense.save(temporary) if dense else [])]
+        tables = {"sources": manifest.get("sources", {})}
+        (temporary / _SOURCES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+        files.append(_SOURCES)
         manifest = {
-            **manifest,
+            **{key: value for key, value in manifest.items() if key != "sources"},
             "format": FORMAT_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "files": {name: sha256_file(temporary / name) for name in files},
+            "files": {name: file_record(temporary / name) for name in files},
         }
         manifest["checksum"] = _manifest_checksum(manifest)
         (temporary / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -280,6 +386,43 @@ def _write_generation(root: Path, temporary: Path, manifest: dict, articles: lis
     _fsync_folder(root)
     remove_stale(root)
     return generation
+
+
+def _write_articles(folder: Path, articles: list[Article]) -> list[str]:
+    """articles.jsonl, each line's byte offset, the ids in order, and the columns filters read."""
+    offsets = [0]
+    with (folder / _ARTICLES).open("wb") as file:
+        for article in articles:
+            line = (json.dumps(article_record(article), ensure_ascii=False) + "\n").encode("utf-8")
+            file.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(folder / _OFFSETS, np.array(offsets, dtype=np.int64))
+    (folder / _IDS).write_text(json.dumps([a.id for a in articles], ensure_ascii=False), encoding="utf-8")
+    columns = {name: [getattr(a, name) for a in articles] for name in ("date", "outlet", "url")}
+    (folder / _COLUMNS).write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
+    return [_ARTICLES, _OFFSETS, _IDS, _COLUMNS]
+
+
+def _write_chunks(folder: Path, articles: list[Article], chunks: list[Chunk]) -> str:
+    """The chunk table: each passage's article (its position), number within it, start and end."""
+    numbers = {article.id: number for number, article in enumerate(articles)}
+    table = np.array([(numbers[c.doc_id], int(c.id.rsplit("#", 1)[1]), c.start, c.end) for c in chunks],
+                     dtype=np.int64).reshape(len(chunks), 4)
+    np.save(folder / _CHUNKS, table)
+    return _CHUNKS
+
+
+def _ends_digest(path: Path) -> str:
+    """SHA-256 of a file's first and last 64 KiB: what opening checks, besides the size."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(_ENDS)
+        file.seek(max(0, size - _ENDS))
+        return hashlib.sha256(head + file.read(_ENDS)).hexdigest()
+
+
+def file_record(path: Path) -> dict:
+    return {"sha256": sha256_file(path), "size": path.stat().st_size, "ends": _ends_digest(path)}
 
 
 def _manifest_checksum(manifest: dict) -> str:
@@ -309,27 +452,43 @@ def _read_manifest(root: Path, generation: Path) -> dict:
 def read_manifest(root: Path) -> dict | None:
     """The live manifest, or None when there is no index yet."""
     generation = live_generation(root)
-    return None if generation is None else _read_manifest(root, generation)
+    return None if generation is None else Manifest(_read_manifest(root, generation), generation)
 
 
-def _read_generation(root: Path, generation: Path) -> StoredIndex:
-    manifest = _read_manifest(root, generation)
-    for name, checksum in manifest["files"].items():
+def _check_files(root: Path, generation: Path, manifest: dict, full: bool) -> None:
+    """Every file against the manifest: its size and ends, or with `full` its whole SHA-256."""
+    for name, record in manifest["files"].items():
         path = generation / name
-        if not path.is_file() or sha256_file(path) != checksum:
+        intact = path.is_file() and path.stat().st_size == record["size"] and (
+            sha256_file(path) == record["sha256"] if full else _ends_digest(path) == record["ends"])
+        if not intact:
             raise AssistantError(f"the index in {root.resolve()} is damaged ({name} fails its checksum); {_REBUILD_HINT}")
+
+
+def _read_generation(root: Path, generation: Path, full: bool = False) -> StoredIndex:
+    manifest = _read_manifest(root, generation)
+    _check_files(root, generation, manifest, full)
+    collecting = gc.isenabled()
+    gc.disable()  # nothing loaded here is cyclic garbage; the collector only slowed the load
     try:
-        articles = {row["id"]: article_from_record(row) for row in _read_jsonl(generation / _ARTICLES)}
-        chunks = [
-            Chunk(row["id"], row["doc_id"], row["start"], row["end"],
-                  articles[row["doc_id"]].text[row["start"] : row["end"]])
-            for row in _read_jsonl(generation / _CHUNKS)
-        ]
+        articles = StoredArticles(generation)
+        chunks = StoredChunks(np.load(generation / _CHUNKS, mmap_mode="r"), articles)
         lexical = LexicalIndex.load(generation)
         dense = VectorIndex.load(generation) if VectorIndex.present(generation) else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise AssistantError(f"the index in {root.resolve()} is damaged ({error}); {_REBUILD_HINT}") from None
-    return StoredIndex(manifest, articles, chunks, lexical, dense, generation)
+    finally:
+        if collecting:
+            gc.enable()
+    return StoredIndex(Manifest(manifest, generation), articles, chunks, lexical, dense, generation)
+
+
+def verify(root: Path) -> StoredIndex:
+    """The live generation with every file's whole SHA-256 checked (`assistant index --verify`)."""
+    generation = live_generation(root)
+    if generation is None:
+        raise AssistantError(f"no index in {root.resolve()}; run `assistant index`")
+    return _read_generation(root, generation, full=True)
 
 
 def read(root: Path) -> StoredIndex:

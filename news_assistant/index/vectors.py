@@ -72,7 +72,11 @@ class VectorIndex:
 
     @classmethod
     def load(cls, folder: Path) -> VectorIndex:
-        return cls(faiss.read_index(str(folder / _FILE)))
+        """Memory-mapped where FAISS allows it (a flat index), so opening reads no vectors."""
+        try:
+            return cls(faiss.read_index(str(folder / _FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY))
+        except RuntimeError:  # an index type FAISS cannot map: read it whole
+            return cls(faiss.read_index(str(folder / _FILE)))
 
     @staticmethod
     def present(folder: Path) -> bool:

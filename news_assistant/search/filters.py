@@ -10,13 +10,14 @@ when its name, or the article's URL, contains the one asked for (case ignored: "
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from news_assistant.errors import UsageError
+from news_assistant.index.store import article_columns
 from news_assistant.ingest.articles import Article
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
@@ -90,25 +91,30 @@ class Catalogue:
     """The archive's articles as arrays, so a filter picks its articles in a few vectorised steps.
     Each array is made when a filter first needs it, not when the archive opens."""
 
-    def __init__(self, articles: dict[str, Article]):
+    def __init__(self, articles: Mapping[str, Article]):
         self.articles = articles
         self.ids = list(articles)
 
     @cached_property
+    def _columns(self) -> dict[str, list]:
+        return article_columns(self.articles)
+
+    @cached_property
     def dates(self) -> np.ndarray:
         """Each article's full ISO date, "" for none or one without its year."""
-        return np.array([a.date if a.date and not a.date.startswith("-") and len(a.date) == 10 else ""
-                         for a in self.articles.values()], dtype="U10")
+        return np.array([date if date and not date.startswith("-") and len(date) == 10 else ""
+                         for date in self._columns["date"]], dtype="U10")
 
     @cached_property
     def _names(self) -> np.ndarray:
-        return np.array([outlet_text(a.outlet, a.url) for a in self.articles.values()], dtype=str)
+        return np.array([outlet_text(outlet, url) for outlet, url in zip(self._columns["outlet"], self._columns["url"])],
+                        dtype=str)
 
     @cached_property
     def _outlet_patterns(self) -> tuple[tuple[str, int, re.Pattern], ...]:
         """(lower-cased name, its word count, the pattern that finds it written) of each outlet
         once; a name may be followed by a domain ending ("Kompas.com")."""
-        names = dict.fromkeys(a.outlet.strip() for a in self.articles.values() if a.outlet and len(a.outlet.strip()) >= 3)
+        names = dict.fromkeys(outlet.strip() for outlet in self._columns["outlet"] if outlet and len(outlet.strip()) >= 3)
         return tuple((name.lower(), len(name.split()),
                       re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?:\.\w+)*(?!\w)", re.IGNORECASE))
                      for name in names)
