@@ -9,7 +9,8 @@ analyzer, BM25, HNSW above 200,000 passages, the store), with one exception: emb
 passages takes hours here, so synthetic passages get vectors drawn from a Gaussian fitted to real
 e5 passage embeddings (`vectors_1m.py`); the real passages get their real vectors and questions
 are encoded by the real model. FacQA valid's 311 questions are then asked in a fresh process the
-way `assistant ask` does (analyse, hybrid search, the reader's answer), excluding the first.
+way `assistant ask` does (analyse, hybrid search, the reader's answer), excluding the first; and
+a cold `assistant ask --json` is timed three times in fresh processes, with its peak RSS.
 
     python bench/hybrid_1m.py                       # 100,000 then 1,000,000 passages
     python bench/hybrid_1m.py --passages 100000     # one size
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -154,6 +156,25 @@ def serve(root: Path, engine: str, collection: str | None) -> None:
                       "chunks": retriever.index.manifest["counts"]["chunks"]}))
 
 
+def cold_ask(root: Path, engine: str, runs: int = 3) -> dict:
+    """A fresh `assistant ask` on the index, as a user runs it: wall seconds (median of `runs`)
+    and its largest peak RSS (each process's own, from wait4), models already prepared in the cache."""
+    argv = [sys.executable, "-m", "news_assistant", "ask", "--json", "--index", str(root),
+            "Kelompok apakah yang menyatakan bertanggung jawab atas ledakan di Srinagar?"]
+    if engine != "local":
+        argv += ["--engine", engine, "--engine-uri", str(root)]
+    seconds, peaks = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds.append(time.perf_counter() - started)
+        if status != 0:
+            raise SystemExit(process.stderr.read().decode())
+        peaks.append(usage.ru_maxrss / 1024)
+    return {"cold ask s": round(sorted(seconds)[len(seconds) // 2], 2), "cold ask peak MB": round(max(peaks))}
+
+
 def _run(*argv: str) -> dict:
     done = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True)
     if done.returncode != 0:
@@ -177,8 +198,10 @@ def main() -> None:
         built = _run("build", str(passages), "--engine", args.engine)
         served = _run("serve", built["root"], "--engine", args.engine, *(["--collection", built["collection"]]
                                                                           if built["collection"] else []))
+        cold = cold_ask(Path(built["root"]), args.engine) if args.engine == "local" else {}
         print(f"{passages:>9,} passages ({args.engine}): " + ", ".join(
-            f"{key} {value}" for key, value in {**built, **served}.items() if key not in ("root", "collection")), flush=True)
+            f"{key} {value}" for key, value in {**built, **served, **cold}.items() if key not in ("root", "collection")),
+            flush=True)
 
 
 if __name__ == "__main__":

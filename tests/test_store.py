@@ -1,6 +1,7 @@
 import hashlib
 import json
 
+import numpy as np
 import pytest
 
 from news_assistant.errors import AssistantError
@@ -132,3 +133,12 @@ def test_articles_come_back_from_the_store_as_they_were_read(built):
     read = {article.id: article for seed in scan_seeds(seeds, print) for article in read_articles(seed, print)}
     stored = store.read(index).articles
     assert stored == read and any(article.headline for article in stored.values())
+
+
+def test_the_manifest_records_how_the_vectors_are_searched(tmp_path):
+    from news_assistant.index.vectors import VectorIndex
+
+    vectors = np.random.default_rng(0).random((40, 8), dtype=np.float32)
+    assert VectorIndex.build(vectors).parameters == {"type": "flat"}
+    hnsw = VectorIndex.build(vectors, hnsw_threshold=10).parameters
+    assert hnsw["type"] == "hnsw" and hnsw["M"] == 48 and hnsw["efConstruction"] == 200 and hnsw["threads"] >= 1

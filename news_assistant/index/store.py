@@ -235,7 +235,8 @@ class LocalEngine:
     def write(self, generation: Generation) -> None:
         """A new generation holding everything (`fresh` changes nothing: nothing is ever kept in place)."""
         dense = VectorIndex.build(generation.embed(generation.chunks)) if generation.embed else None
-        write(self.root, generation.manifest, generation.articles, generation.chunks, generation.lexical, dense)
+        manifest = {**generation.manifest, **({"vectors": dense.parameters} if dense else {})}
+        write(self.root, manifest, generation.articles, generation.chunks, generation.lexical, dense)
 
 
 def text_hash(text: str) -> str:

@@ -47,6 +47,15 @@ class VectorIndex:
         index.add(vectors)
         return cls(index)
 
+    @property
+    def parameters(self) -> dict:
+        """What the manifest records of the search structure: exact, or HNSW and its settings, and
+        the threads FAISS built it with (OpenMP: every core unless OMP_NUM_THREADS says otherwise)."""
+        if isinstance(self.index, faiss.IndexHNSW):
+            return {"type": "hnsw", "M": HNSW_M, "efConstruction": self.index.hnsw.efConstruction,
+                    "efSearch": self.index.hnsw.efSearch, "threads": faiss.omp_get_max_threads()}
+        return {"type": "flat"}
+
     def vectors(self) -> np.ndarray:
         return self.index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dimension), np.float32)
 
