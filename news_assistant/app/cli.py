@@ -39,6 +39,7 @@ from news_assistant.index.build import IndexReport, index_corpus
 from news_assistant.index.engine import ENGINES
 from news_assistant.ingest.articles import MAX_FILE_BYTES, SUPPORTED
 from news_assistant.models.encoder import BACKENDS, DEFAULT_BACKEND, DEFAULT_MODEL
+from news_assistant.models.reader import Reader
 from news_assistant.progress import counted, no_progress
 from news_assistant.search.filters import Filters
 from news_assistant.search.retrieve import MODES, Passage, Retriever, check_mode
@@ -422,16 +423,20 @@ def _eval_retriever(args, archive: Archive, errors: Console) -> Retriever:
     return Retriever.open(index, encoder)
 
 
+def _eval_setup(args, errors: Console) -> tuple[Archive, Retriever, Reader, tuple[str, ...]]:
+    """The archive, its retriever and reader, and the modes to score, for `eval`."""
+    archive = _archive(args)
+    retriever = _eval_retriever(args, archive, errors)
+    return archive, retriever, archive.reader(), retriever.modes if args.mode == "all" else (check_mode(args.mode),)
+
+
 def _eval(args, out: Console, errors: Console) -> int:
     if args.k < 1:
         raise UsageError(f"--k must be at least 1 (got {args.k})")
     if args.questions.is_file() and conversations.is_conversations(args.questions):
         return _eval_conversations(args, out, errors)
     questions = evaluate.load_questions(args.questions)
-    archive = _archive(args)
-    retriever = _eval_retriever(args, archive, errors)
-    reader = archive.reader()
-    modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
+    archive, retriever, reader, modes = _eval_setup(args, errors)
     results = {}
     with _progress_bar(errors) as progress:
         for mode in modes:
@@ -467,10 +472,7 @@ def _eval(args, out: Console, errors: Console) -> int:
 def _eval_conversations(args, out: Console, errors: Console) -> int:
     """Each turn of each conversation, read after the turns before it, beside its `full` question asked alone."""
     talks = conversations.load_conversations(args.questions)
-    archive = _archive(args)
-    retriever = _eval_retriever(args, archive, errors)
-    reader = archive.reader()
-    modes = retriever.modes if args.mode == "all" else (check_mode(args.mode),)
+    archive, retriever, reader, modes = _eval_setup(args, errors)
     summaries = {}
     with _progress_bar(errors) as progress:
         for mode in modes:
