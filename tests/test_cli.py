@@ -451,3 +451,19 @@ def test_index_verify_checks_every_byte_and_names_a_damaged_file(built, capsys):
     articles.write_bytes(bytes(data))
     code, _, err = run(capsys, "index", "--verify", "--seeds", str(seeds), "--index", str(index))
     assert code == 1 and "damaged (articles.jsonl fails its checksum)" in err and "--rebuild" in err
+
+
+def test_eval_scores_a_conversation_turn_by_turn_beside_the_written_out_question(built, tmp_path, capsys):
+    seeds, index = built
+    talks = tmp_path / "talks.jsonl"
+    talks.write_text(json.dumps({"id": "c1", "lang": "en", "turns": [
+        {"question": "How many ISIS members surrendered in Raqqa?", "answers": ["400"], "sources": [KIBLAT]},
+        {"question": "who said that?", "full": "Who said that 400 ISIS members surrendered in Raqqa?",
+         "follow_up": True, "answers": ["Riyan Dillon"], "sources": [KIBLAT]}]}) + "\n")
+    code, out, _ = run(capsys, "eval", "--questions", str(talks), "--seeds", str(seeds), "--index", str(index))
+    assert code == 0 and "1 conversation" in out
+    follow_ups = next(line for line in out.splitlines() if "follow-ups" in line)
+    assert re.search(r"follow-ups\s*│\s*1\s*│\s*1\.000\s*│\s*1\.000\s*│\s*1\.000", follow_ups)  # right, as in full
+    talks.write_text(json.dumps({"id": "c1", "turns": [{"answers": ["400"]}]}) + "\n")
+    code, _, err = run(capsys, "eval", "--questions", str(talks), "--seeds", str(seeds), "--index", str(index))
+    assert code == 1 and 'line 1: turn 1 needs a "question"' in err
