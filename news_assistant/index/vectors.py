@@ -81,9 +81,11 @@ class VectorIndex:
 
     @classmethod
     def load(cls, folder: Path) -> VectorIndex:
-        """Memory-mapped where FAISS allows it (a flat index), so opening reads no vectors."""
+        """The vectors memory-mapped (FAISS's IO_FLAG_MMAP_IFC: a flat index's codes, or an HNSW
+        graph's storage; the graph itself is read), so opening reads none of them: 0.6 s -> 0.03 s
+        for 1M passages here (eval/README)."""
         try:
-            return cls(faiss.read_index(str(folder / _FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY))
+            return cls(faiss.read_index(str(folder / _FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY))
         except RuntimeError:  # an index type FAISS cannot map: read it whole
             return cls(faiss.read_index(str(folder / _FILE)))
 
