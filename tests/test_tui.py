@@ -127,13 +127,14 @@ def test_history_mode_toggle_copy_and_new_chat(archive):
 
 def test_rebuilding_the_index_keeps_the_ui_responsive(archive):
     release = threading.Event()
-    build = archive.build
+    app = AssistantApp(archive)
+    build = app.archive.build
 
     def slow_build(*args, **kwargs):
         release.wait(30)  # hold the worker until the test has typed
         return build(*args, **kwargs)
 
-    archive.build = slow_build
+    app.archive.build = slow_build
 
     async def scenario(pilot):
         await wait_until(pilot, lambda: pilot.app.ready.is_set())
@@ -147,7 +148,7 @@ def test_rebuilding_the_index_keeps_the_ui_responsive(archive):
         await wait_until(pilot, lambda: pilot.app.ready.is_set() and pilot.app.status == "ready")
         assert "3 articles" in status_line(pilot)
 
-    run(AssistantApp(archive), scenario)
+    run(app, scenario)
 
 
 def status_line(pilot) -> str:

@@ -9,6 +9,7 @@ to the archive's chats before it is shown, so quitting or a crash loses no answe
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -54,7 +55,7 @@ class AssistantApp(App):
 
     def __init__(self, archive: Archive) -> None:
         super().__init__()
-        self.archive = archive
+        self.archive = dataclasses.replace(archive, notify=self._notify_from_thread)  # its notes go to the status line
         self.ready = threading.Event()  # set once the index and the model are loaded
         self.settled = threading.Event()  # set once loading ended, loaded or failed
         self.busy = threading.Lock()  # one retrieval or rebuild at a time
@@ -102,7 +103,6 @@ class AssistantApp(App):
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
-        self.archive.notify = self._notify_from_thread
         self.ready.clear()
         self.settled.clear()
         try:
