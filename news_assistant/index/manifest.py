@@ -88,12 +88,9 @@ def stale_seeds(manifest: dict, seeds: Path) -> list[str]:
     if recorded is None or not seeds.is_dir():
         return []
     now = seed_stamps(seeds)
+    changed = [name for name in sorted(now.keys() | recorded.keys()) if now.get(name) != recorded.get(name)]
+    if not changed:  # the usual case: the per-source records (large at scale) are not read
+        return []
     hashes = {Path(source["path"]).name: source["sha256"] for source in manifest.get("sources", {}).values()}
-    stale = []
-    for name in sorted(now.keys() | recorded.keys()):
-        if now.get(name) == recorded.get(name):
-            continue
-        if name in now and name in recorded and name in hashes and sha256_file(seeds / name) == hashes[name]:
-            continue
-        stale.append(name)
-    return stale
+    return [name for name in changed if not (name in now and name in recorded and name in hashes
+                                             and sha256_file(seeds / name) == hashes[name])]
