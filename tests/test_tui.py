@@ -255,6 +255,8 @@ def test_an_llm_answer_streams_in_above_the_archives_with_its_citations_linked(a
             await pilot.press("ctrl+y")
             assert pilot.app.clipboard.startswith("The archive gives 400 [1].")
             assert "From the archive: " in pilot.app.clipboard and f"{KIBLAT}.txt" in pilot.app.clipboard
+            (saved,) = pilot.app.chats().turns(pilot.app.chat_screen.chat)  # the written answer is saved too
+            assert saved.response["answer"]["generated"]["text"].startswith("The archive gives 400 [1]")
 
         run(AssistantApp(archive), scenario)
 

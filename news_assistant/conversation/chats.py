@@ -189,8 +189,8 @@ class ChatStore:
         self._started.add(chat_id)
         return chat_id
 
-    def add_turn(self, chat_id: int, turn: Turn) -> None:
-        """Save `turn` as the chat's next; committed when this returns."""
+    def add_turn(self, chat_id: int, turn: Turn) -> int:
+        """Save `turn` as the chat's next; committed when this returns. Its position in the chat."""
         response = json.dumps(turn.response, ensure_ascii=False)
         with self._using(write=True) as db:
             self._known(db, chat_id)
@@ -199,6 +199,15 @@ class ChatStore:
             db.execute("INSERT INTO turns (chat_id, position, asked, read_as, response, at) VALUES (?, ?, ?, ?, ?, ?)",
                        (chat_id, position, turn.asked, turn.read_as, response, turn.at))
             db.execute("UPDATE chats SET updated = ? WHERE id = ?", (_stamp(), chat_id))
+        return position
+
+    def amend(self, chat_id: int, position: int, response: dict) -> None:
+        """Replace a saved turn's answer: the chat saves a turn before an LLM writes its answer,
+        then adds what the LLM wrote once it is checked."""
+        with self._using(write=True) as db:
+            self._known(db, chat_id)
+            db.execute("UPDATE turns SET response = ? WHERE chat_id = ? AND position = ?",
+                       (json.dumps(response, ensure_ascii=False), chat_id, position))
 
     def chats(self) -> list[ChatSummary]:
         """Every chat with a turn, the most recently continued first."""

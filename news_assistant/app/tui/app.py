@@ -165,7 +165,8 @@ class AssistantApp(App):
             return
         reading, answer, passages, mode = found
         response = response_json(answer, mode, passages, None, self.filters, asked.question)
-        chat = self._save(asked.chat, Turn.new(asked.question, response, reading.read_as))
+        saved = self._save(asked.chat, Turn.new(asked.question, response, reading.read_as))
+        chat = saved[0] if saved else None
         writing = self.archive.writer is not None and not answer.abstained
         self.call_from_thread(card.show, answer, passages, mode, writing, reading.read_as)
         self.chat_screen.post_message(AnswerReady(card, reading, answer, passages, mode, writing, chat))
@@ -180,6 +181,8 @@ class AssistantApp(App):
             self.writing.pop(card, None)
             if not cancel.is_set():
                 self.call_from_thread(card.finish_generated, written)
+            if saved and written.generated is not None:  # the saved turn gets what the LLM wrote
+                self._amend(*saved, response_json(answer, mode, passages, written, self.filters, asked.question))
 
     # -- saved chats ---------------------------------------------------------------------------
 
@@ -190,17 +193,22 @@ class AssistantApp(App):
                 self._chats = ChatStore(self.archive.chats_path)
             return self._chats
 
-    def _save(self, chat: int | None, turn: Turn) -> int | None:
-        """Save `turn` to `chat` (None: a new chat) before it is shown; the chat's id, or None with
-        a warning when the chats cannot be written (the answer is still shown)."""
+    def _save(self, chat: int | None, turn: Turn) -> tuple[int, int] | None:
+        """Save `turn` to `chat` (None: a new chat) before it is shown: (chat, position), or None
+        with a warning when the chats cannot be written (the answer is still shown)."""
         try:
             store = self.chats()
             chat = chat if chat is not None else store.new_chat()
-            store.add_turn(chat, turn)
-            return chat
+            return chat, store.add_turn(chat, turn)
         except AssistantError as error:
             self.call_from_thread(self.notify, f"This answer was not saved: {error}", severity="warning")
             return None
+
+    def _amend(self, chat: int, position: int, response: dict) -> None:
+        try:
+            self.chats().amend(chat, position, response)
+        except AssistantError as error:
+            self.call_from_thread(self.notify, f"The written answer was not saved: {error}", severity="warning")
 
     def _saved(self) -> list:
         try:
