@@ -10,6 +10,7 @@ supported languages gets a note saying so, not a silent "not found".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from news_assistant.answer.decide import Decision, preferred, shipped_decision
@@ -70,9 +71,8 @@ class Answer:
         if data.get("abstained") or not data.get("text"):
             return Answer(question, language, None, True, data.get("note") or ABSTAIN.get(language, ABSTAIN["en"]),
                           None, None, None)
-        rank = int(data["text"].rsplit("[", 1)[1].rstrip("]"))
+        text, rank = cited(data)
         passage = next(p for p in passages if p.rank == rank)
-        text = data["text"].rsplit(" [", 1)[0]
         span = (data["span"]["start"], data["span"]["end"]) if data.get("span") else None
         sentence = (data["sentence"]["start"], data["sentence"]["end"]) if data.get("sentence") else None
         highlight = (span[0] - sentence[0], span[1] - sentence[0]) if span and sentence else None
@@ -94,6 +94,16 @@ class Answer:
         if self.message == UNSUPPORTED:
             found["note"] = UNSUPPORTED
         return found
+
+
+CITED = re.compile(r"\s*\[(\d+)\]\s*$")  # an answer's closing [n], as `Answer.json` writes it
+
+
+def cited(found: dict) -> tuple[str, int | None]:
+    """An `Answer.json` object's sentence, and the rank of the passage its closing [n] cites (None without one)."""
+    text = found.get("text") or ""
+    marker = CITED.search(text)
+    return (text[:marker.start()], int(marker[1])) if marker else (text, None)
 
 
 def abstaining(query: Query) -> Answer:

@@ -8,7 +8,6 @@ write a cited answer from the same passages.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -155,8 +154,7 @@ class Archive:
             retriever = self.retriever(progress)
             mode = mode or retriever.modes[0]
             embedding = pool.submit(retriever.encoder.load) if mode != "bm25" and retriever.encoder else None
-            query = retriever.analyse(question)
-            query = dataclasses.replace(query, article=about) if about else query
+            query = retriever.analyse(question).about(about)
             tokenizing.result()
             if embedding is not None:
                 embedding.result()

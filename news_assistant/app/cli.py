@@ -399,7 +399,7 @@ def _export(args) -> int:
             raise UsageError(f"{args.chat!r} is not a chat id; `assistant chats` lists them")
         chat = last.id if args.chat == "last" else int(args.chat)
         turns = chats.turns(chat)
-        summary = next(s for s in chats.chats() if s.id == chat)
+        summary = chats.summary(chat)
     if args.turn is not None and not 1 <= args.turn <= len(turns):
         raise UsageError(f"chat {chat} has {counted(len(turns), 'question')}; --turn must be 1 to {len(turns)}")
     text = turn_markdown(turns[args.turn - 1]) if args.turn else chat_markdown(summary, turns)

@@ -45,14 +45,18 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE INDEX IF NOT EXISTS chats_by_updated ON chats (updated DESC, id DESC);
 """
 
-_SUMMARIES = """
+_SUMMARY = """
 SELECT c.id, c.title, c.created, c.updated,
        (SELECT count(*) FROM turns t WHERE t.chat_id = c.id),
        (SELECT t.asked FROM turns t WHERE t.chat_id = c.id ORDER BY t.position LIMIT 1)
 FROM chats c
 WHERE EXISTS (SELECT 1 FROM turns t WHERE t.chat_id = c.id)
-ORDER BY c.updated DESC, c.id DESC
 """
+_SUMMARIES = _SUMMARY + "ORDER BY c.updated DESC, c.id DESC"
+
+
+def _no_chat(chat_id: int) -> UsageError:
+    return UsageError(f"no chat {chat_id}; `assistant chats` lists them")
 
 
 def now() -> str:
@@ -177,7 +181,7 @@ class ChatStore:
 
     def _known(self, db: sqlite3.Connection, chat_id: int) -> None:
         if db.execute("SELECT 1 FROM chats WHERE id = ?", (chat_id,)).fetchone() is None:
-            raise UsageError(f"no chat {chat_id}; `assistant chats` lists them")
+            raise _no_chat(chat_id)
 
     def new_chat(self) -> int:
         """A new chat's id. It is listed once it has a turn; if it has none when the store is closed,
@@ -219,6 +223,14 @@ class ChatStore:
         with self._using() as db:
             row = db.execute(_SUMMARIES + " LIMIT 1").fetchone()
         return _summary(row) if row else None
+
+    def summary(self, chat_id: int) -> ChatSummary:
+        """One chat's summary, as `chats` lists it."""
+        with self._using() as db:
+            row = db.execute(_SUMMARY + "AND c.id = ?", (chat_id,)).fetchone()
+        if row is None:
+            raise _no_chat(chat_id)
+        return _summary(row)
 
     def turns(self, chat_id: int) -> list[Turn]:
         with self._using() as db:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from news_assistant.answer.read import cited
 from news_assistant.conversation.chats import ChatSummary, Turn
 from news_assistant.text.metadata import display_date
 
 NOT_FOUND = "Not in the archive."  # an abstention whose response carries no message of its own
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # an LLM answer's citation: [2] or [1, 3]
-_CITATION = re.compile(r"\s*\[(\d+)\]\s*$")  # the archive answer's closing [n]
 _INLINE = re.compile(r"([\\`*_\[\]<>#|~&])")
 # What would start a list, a heading underline, a rule or a quote at the start of a line.
 _BLOCK = re.compile(r"^([-+=>]|\d+[.)])", re.MULTILINE)
@@ -80,11 +80,9 @@ def _answer_line(passage: dict, span: dict | None) -> int | None:
 
 def _answer(answer: dict, passages: dict[int, dict]) -> tuple[str, int | None]:
     """The answer sentence with its span in bold and its [n], and the rank of the passage it cites."""
-    sentence = answer["text"]
-    marker = _CITATION.search(sentence)
-    rank = int(marker.group(1)) if marker else next(
-        (p["rank"] for p in passages.values() if p.get("chunk_id") in (answer.get("citations") or [])), None)
-    sentence = sentence[:marker.start()] if marker else sentence
+    sentence, rank = cited(answer)
+    if rank is None:
+        rank = next((p["rank"] for p in passages.values() if p.get("chunk_id") in (answer.get("citations") or [])), None)
     passage = passages.get(rank)
     found = _highlight(sentence, passage, answer["span"]) if passage and answer.get("span") else None
     if found:

@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from news_assistant.answer.read import Answer
+from news_assistant.answer.read import Answer, cited
 from news_assistant.search.query import name_words
 from news_assistant.text.analysis import Analyzer
 
@@ -80,13 +80,13 @@ class Previous:
     def of_response(cls, read_as: str, response: dict) -> Previous:
         """The turn a saved chat holds (its `ask --json` object), as a follow-up may refer to it."""
         answer = response.get("answer") or {}
-        span = answer.get("span")
-        cited = next((p for p in response.get("passages") or () if span and p["chunk_id"] in answer.get("citations", ())
-                      and p["start"] <= span["start"] < p["end"]), None)
-        if answer.get("abstained") or cited is None:
+        span, (_, rank) = answer.get("span"), cited(answer)
+        passage = next((p for p in response.get("passages") or ()
+                        if span and p["rank"] == rank and p["start"] <= span["start"] < p["end"]), None)
+        if answer.get("abstained") or passage is None:
             return cls(read_as, None, None)
-        words = cited["text"][span["start"] - cited["start"]:span["end"] - cited["start"]]
-        return cls(read_as, " ".join(words.split()), cited["doc_id"])
+        words = passage["text"][span["start"] - passage["start"]:span["end"] - passage["start"]]
+        return cls(read_as, " ".join(words.split()), passage["doc_id"])
 
     def statement(self) -> str:
         """The last question with its answer in place of its question word ("400 anggota ISIS
@@ -210,9 +210,8 @@ def read_question(question: str, previous: Previous | None, model: FollowUpModel
     if probability < model.threshold:
         return Reading(question, question, False, probability=probability)
     bare = question.rstrip("?").strip()
-    if SPEAKER.search(question) and previous.answer:
-        speaker = SPEAKER.search(question).group(0)
-        return Reading(question, f"{speaker} {previous.statement()}?", True, "speaker", previous.doc_id, probability)
+    if (speaker := SPEAKER.search(question)) and previous.answer:
+        return Reading(question, f"{speaker[0]} {previous.statement()}?", True, "speaker", previous.doc_id, probability)
     fragment = not QUESTION_WORD.search(CONNECTIVE.sub("", question))  # "and in Baghouz?", "di Raqqa?"
     if fragment and (asked := _ellipsis(question, previous)):
         return Reading(question, asked, True, "ellipsis", None, probability)

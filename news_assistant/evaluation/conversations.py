@@ -10,7 +10,6 @@ nothing should not change at all.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -94,8 +93,7 @@ class TurnResult:
 
 def ask(retriever: Retriever, reader: Reader, question: str, mode: str, settings: AnswerSettings,
         about: str | None = None) -> tuple[Answer, list[Passage]]:
-    query = retriever.analyse(question)
-    query = dataclasses.replace(query, article=about) if about else query
+    query = retriever.analyse(question).about(about)
     passages = retriever.search(query, k=settings.passages, mode=mode)
     return answer(query, passages, reader, settings), passages
 

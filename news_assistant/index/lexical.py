@@ -159,12 +159,12 @@ class LexicalIndex(Lexicon):
         reach = np.cumsum([float(bounds[row]) * count for row, count in counted][::-1])[::-1]  # the terms from j on
         indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
         ids, scores = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        bar = -np.inf  # the k-th score so far; pruning below keeps every chunk at or above it
         for j, (row, count) in enumerate(counted):
             chunks, added = indices[indptr[row]:indptr[row + 1]], data[indptr[row]:indptr[row + 1]] * np.float32(count)
             if where is not None:
                 kept = where[chunks]
                 chunks, added = chunks[kept], added[kept]
-            bar = _kth(scores, k)
             if len(ids) >= k and reach[j] < bar:  # no chunk outside the running can reach the top k
                 if len(chunks):
                     at = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)

@@ -34,7 +34,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -106,11 +106,14 @@ class StoredArticles(Mapping[str, Article]):
         return json.loads((self.folder / _COLUMNS).read_text(encoding="utf-8"))
 
 
+def _columns_of(articles: Iterable[Article]) -> dict[str, list]:
+    articles = list(articles)
+    return {name: [getattr(article, name) for article in articles] for name in ("date", "outlet", "url")}
+
+
 def article_columns(articles: Mapping[str, Article]) -> dict[str, list]:
     """{"date", "outlet", "url"}: each a list in the articles' order, without parsing them when stored."""
-    if isinstance(articles, StoredArticles):
-        return articles.columns
-    return {name: [getattr(article, name) for article in articles.values()] for name in ("date", "outlet", "url")}
+    return articles.columns if isinstance(articles, StoredArticles) else _columns_of(articles.values())
 
 
 class StoredChunks(Sequence[Chunk]):
@@ -399,8 +402,7 @@ def _write_articles(folder: Path, articles: list[Article]) -> list[str]:
             offsets.append(offsets[-1] + len(line))
     np.save(folder / _OFFSETS, np.array(offsets, dtype=np.int64))
     (folder / _IDS).write_text(json.dumps([a.id for a in articles], ensure_ascii=False), encoding="utf-8")
-    columns = {name: [getattr(a, name) for a in articles] for name in ("date", "outlet", "url")}
-    (folder / _COLUMNS).write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
+    (folder / _COLUMNS).write_text(json.dumps(_columns_of(articles), ensure_ascii=False), encoding="utf-8")
     return [_ARTICLES, _OFFSETS, _IDS, _COLUMNS]
 
 

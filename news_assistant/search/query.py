@@ -6,6 +6,7 @@ them goes back to the retriever to ask about the question again.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ class Query:
         named = outlet_text(outlet, url)
         return (int(self.when.covers(date)) + int(any(wanted in named for wanted in self.outlets))
                 + int(doc_id is not None and doc_id == self.article))
+
+    def about(self, article: str | None) -> Query:
+        """This question asked about `article` (a follow-up's: the one the last answer cited)."""
+        return dataclasses.replace(self, article=article) if article else self
 
     @property
     def asked(self) -> str:

@@ -257,7 +257,7 @@ class AssistantApp(App):
             return
         try:
             turns = self.chats().turns(chat)
-            summary = next(s for s in self.chats().chats() if s.id == chat)
+            summary = self.chats().summary(chat)
             path = Path.cwd() / (f"chat-{chat}.md" if whole else f"chat-{chat}-answer-{len(turns)}.md")
             path.write_text(chat_markdown(summary, turns) if whole else turn_markdown(turns[-1]), encoding="utf-8")
         except (AssistantError, OSError) as error:
