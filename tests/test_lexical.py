@@ -4,6 +4,7 @@ import numpy as np
 from helpers import FACQA, needs_facqa
 from rank_bm25 import BM25Okapi
 
+from news_assistant.index import lexical
 from news_assistant.index.lexical import LexicalIndex
 from news_assistant.text.analysis import Analyzer
 
@@ -24,6 +25,13 @@ def assert_same_scores(documents, queries):
 
 def test_scores_equal_bm25okapi_with_negative_idf_and_repeated_terms():
     assert_same_scores(SMALL, [["raqqa"], ["isis", "isis", "400"], ["militan", "sipil"], ["tidakada"], []])
+
+
+def test_scores_equal_bm25okapi_when_the_build_counts_terms_a_few_documents_at_a_time(monkeypatch):
+    monkeypatch.setattr(lexical, "_BLOCK", 3)  # as a million passages are counted, 65,536 at a time
+    rng = np.random.default_rng(4)
+    documents = [[f"t{int(x)}" for x in rng.zipf(1.5, size=rng.integers(0, 30)) if x < 200] for _ in range(200)]
+    assert_same_scores(documents, [["t1"], ["t2", "t7", "t7"], ["t150", "t3"]])
 
 
 @needs_facqa

@@ -140,5 +140,6 @@ def test_the_manifest_records_how_the_vectors_are_searched(tmp_path):
 
     vectors = np.random.default_rng(0).random((40, 8), dtype=np.float32)
     assert VectorIndex.build(vectors).parameters == {"type": "flat"}
-    hnsw = VectorIndex.build(vectors, hnsw_threshold=10).parameters
-    assert hnsw["type"] == "hnsw" and hnsw["M"] == 48 and hnsw["efConstruction"] == 200 and hnsw["threads"] >= 1
+    vectors = np.random.default_rng(0).random((400, 8), dtype=np.float32)
+    cells = VectorIndex.build(vectors, exact_limit=10).parameters
+    assert cells == {"type": "ivf-sq8", "cells": 64, "probed": 8, "threads": cells["threads"]} and cells["threads"] >= 1

@@ -15,14 +15,34 @@ def test_flat_search_finds_the_vector_itself_first():
     assert position == 17 and abs(score - 1.0) < 1e-5
 
 
-def test_hnsw_above_the_threshold_agrees_with_exact_search():
-    vectors, queries = unit(3000), unit(50, seed=1)
-    exact, graph = VectorIndex.build(vectors), VectorIndex.build(vectors, hnsw_threshold=1000)
-    assert type(graph.index).__name__ == "IndexHNSWFlat"
+def topics(rows: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
+    """Vectors around 40 topic centres, as passages about a few dozen stories sit."""
+    rng = np.random.default_rng(seed)
+    centres = unit(40, dimension, seed + 100)
+    vectors = centres[rng.integers(0, 40, rows)] + rng.normal(scale=0.5 / np.sqrt(dimension), size=(rows, dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_inverted_file_above_the_limit_agrees_with_exact_search(tmp_path):
+    vectors, queries = topics(6000), topics(50, seed=1)
+    exact, cells = VectorIndex.build(vectors), VectorIndex.build(vectors, exact_limit=1000)
+    assert type(cells.index).__name__ == "IndexIVFScalarQuantizer"
+    cells.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path)
     recall = np.mean([
-        len({p for p, _ in exact.top(q, 10)} & {p for p, _ in graph.top(q, 10)}) / 10 for q in queries
+        len({p for p, _ in exact.top(q, 10)} & {p for p, _ in loaded.top(q, 10)}) / 10 for q in queries
     ])
     assert recall >= 0.95
+    np.testing.assert_allclose(loaded.vectors_at(np.array([5, 4000])), vectors[[5, 4000]], atol=0.02)
+
+
+def test_a_filter_is_obeyed_by_the_inverted_file_whether_it_keeps_few_or_many():
+    vectors, query = topics(6000), topics(1, seed=2)[0]
+    exact, cells = VectorIndex.build(vectors), VectorIndex.build(vectors, exact_limit=1000)
+    for kept in (np.arange(6000) % 300 == 7, np.arange(6000) % 2 == 0):
+        found = [p for p, _ in cells.top(query, 5, where=kept)]
+        assert len(found) == 5 and all(kept[p] for p in found)
+        assert found[0] == exact.top(query, 1, where=kept)[0][0]
 
 
 def test_vectors_survive_save_and_load(tmp_path):

@@ -19,7 +19,7 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.index import store
 from news_assistant.index.engine import EngineSettings, Generation, IndexEngine, SearchIndex, as_engine, open_engine
-from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.lexical import Analysed, LexicalIndex
 from news_assistant.index.manifest import (
     IndexSettings,
     check_model,
@@ -71,6 +71,9 @@ class IndexReport:
                 f"{embedded}{copies})")
 
 
+_ENCODE_BATCH = 8_192  # texts handed to the encoder at a time
+
+
 class Embedder:
     """Vectors for chunks, reusing the ones the previous index holds for the same texts (when the
     same model made them) and encoding the rest; counts what it encoded."""
@@ -81,17 +84,29 @@ class Embedder:
         self.previous = previous if same_model and previous.dense is not None else None
 
     def __call__(self, chunks: list[Chunk]) -> np.ndarray:
+        """The chunks' vectors in order, written into one array a batch at a time (a copy of
+        every vector at once would double the build's largest allocation)."""
+        vectors = np.empty((len(chunks), self.encoder.dimension), np.float32)
         hashes = [text_hash(chunk.text) for chunk in chunks]
         known = self.previous.known_vectors(set(hashes)) if self.previous else {}
-        missing = {digest: chunk.text for digest, chunk in zip(hashes, chunks) if digest not in known}
-        if missing:
-            fresh = self.encoder.encode_passages(list(missing.values()),
-                                                 progress=lambda done, total: self.progress("encoding", done, total))
-            known.update(zip(missing, fresh))
-            self.encoded += len(missing)
-        if not chunks:
-            return np.zeros((0, self.encoder.dimension), np.float32)
-        return np.stack([known[digest] for digest in hashes])
+        rows: dict[str, list[int]] = {}  # each text still to encode, and the chunks that hold it
+        texts: dict[str, str] = {}
+        for row, (digest, chunk) in enumerate(zip(hashes, chunks)):
+            if digest in known:
+                vectors[row] = known[digest]
+            else:
+                rows.setdefault(digest, []).append(row)
+                texts.setdefault(digest, chunk.text)
+        missing = list(rows)
+        for start in range(0, len(missing), _ENCODE_BATCH):
+            batch = missing[start:start + _ENCODE_BATCH]
+            fresh = self.encoder.encode_passages(
+                [texts[digest] for digest in batch],
+                progress=lambda done, total, start=start: self.progress("encoding", start + done, len(missing)))
+            for digest, vector in zip(batch, fresh):
+                vectors[rows[digest]] = vector
+        self.encoded += len(missing)
+        return vectors
 
 
 def write_index(
@@ -114,7 +129,7 @@ def write_index(
     for done, article in enumerate(articles, start=1):
         chunks += chunk_article(article, settings.chunking)
         progress("chunking", done, len(articles))
-    documents = []
+    documents = Analysed()
     for done, chunk in enumerate(chunks, start=1):
         documents.append(settings.analyzer.terms(chunk.text))
         if done % 256 == 0 or done == len(chunks):

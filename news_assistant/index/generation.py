@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.lexical import Analysed, LexicalIndex
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
 
@@ -25,7 +25,7 @@ class Generation:
     manifest: dict
     articles: list[Article]
     chunks: list[Chunk]
-    documents: list[list[str]]  # each chunk's analysed terms, which `lexical` indexes
+    documents: Analysed  # each chunk's analysed terms, which `lexical` indexes
     lexical: LexicalIndex
     embed: Embed | None  # chunks to vectors (reusing the live index's); None for a BM25-only index
     fresh: bool  # nothing of the current contents is kept

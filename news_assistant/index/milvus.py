@@ -40,7 +40,6 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import Lexicon, saturation
 from news_assistant.index.store import article_from_record, article_record, text_hash
-from news_assistant.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
 
@@ -52,6 +51,9 @@ _TIMEOUT = 10.0  # seconds to connect to a server
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}$")
 _SEARCH_FIELDS = ["doc_id", "chunk_id", "start", "end"]
 _DRIFT = 0.02  # rewrite every row when the average chunk length moved by more than this
+# Milvus's own HNSW over the vectors (the local engine's IVF is FAISS's); M and efConstruction as
+# tuned for FAISS's HNSW at 1M (eval/README), efSearch at least k.
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 48, 200, 512
 _NO_TERMS = 2**32 - 2  # Milvus refuses an empty sparse vector: a chunk without terms gets this unused one
 
 
@@ -226,7 +228,7 @@ class MilvusEngine:
         numbers = old["numbers"] if old else []
         known = set(numbers)
         numbers += [term for term in lexical.terms() if term not in known]
-        avgdl = sum(map(len, documents)) / len(documents) if documents else 0.0
+        avgdl = sum(documents.lengths) / len(documents) if len(documents) else 0.0
         rewrite = old is None or abs(avgdl - old["avgdl"]) > _DRIFT * old["avgdl"]
         avgdl = avgdl if rewrite else old["avgdl"]
         by_id = {article.id: article for article in articles}

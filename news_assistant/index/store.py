@@ -200,8 +200,8 @@ class StoredIndex:
             return {}
         found = {digest: position for position, chunk in enumerate(self.chunks)
                  if (digest := text_hash(chunk.text)) in hashes}
-        vectors = self.dense.vectors()
-        return {digest: vectors[position] for digest, position in found.items()}
+        vectors = self.dense.vectors_at(np.fromiter(found.values(), dtype=np.int64, count=len(found)))
+        return dict(zip(found, vectors))
 
 
 class LocalEngine:
