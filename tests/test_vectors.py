@@ -1,6 +1,6 @@
 import numpy as np
 
-from news_assistant.index.vectors import VectorIndex
+from news_assistant.index.vectors import SpooledVectors, VectorIndex
 
 
 def unit(rows: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
@@ -51,3 +51,14 @@ def test_vectors_survive_save_and_load(tmp_path):
     loaded = VectorIndex.load(tmp_path)
     np.testing.assert_allclose(loaded.vectors(), vectors, atol=1e-6)
     assert VectorIndex.build(vectors[:0]).top(vectors[0], 5) == []
+
+
+def test_an_index_of_vectors_spooled_to_a_file_finds_what_one_built_in_memory_does(tmp_path):
+    vectors, queries = topics(3000), topics(20, seed=3)
+    spooled = SpooledVectors(len(vectors), vectors.shape[1], tmp_path)
+    for row in reversed(range(len(vectors))):  # in any order, as reused and new vectors arrive
+        spooled.write(row, vectors[row])
+    np.testing.assert_array_equal(spooled[np.array([0, 1500, 2999])], vectors[[0, 1500, 2999]])
+    for exact_limit in (10_000, 1000):  # exact, and the inverted file
+        from_file, from_memory = VectorIndex.build(spooled, exact_limit), VectorIndex.build(vectors, exact_limit)
+        assert [from_file.top(q, 5) for q in queries] == [from_memory.top(q, 5) for q in queries]

@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import sha256_file
 from news_assistant.index import store
@@ -29,6 +27,7 @@ from news_assistant.index.manifest import (
     seeds_record,
 )
 from news_assistant.index.store import text_hash
+from news_assistant.index.vectors import SpooledVectors
 from news_assistant.ingest.articles import (
     MAX_FILE_BYTES,
     SUPPORTED,
@@ -78,22 +77,22 @@ class Embedder:
     """Vectors for chunks, reusing the ones the previous index holds for the same texts (when the
     same model made them) and encoding the rest; counts what it encoded."""
 
-    def __init__(self, encoder: Encoder, previous: SearchIndex | None, progress: Progress):
-        self.encoder, self.progress, self.encoded = encoder, progress, 0
+    def __init__(self, encoder: Encoder, previous: SearchIndex | None, progress: Progress, spool: Path | None = None):
+        self.encoder, self.progress, self.encoded, self.spool = encoder, progress, 0, spool
         same_model = previous is not None and fingerprint(previous.manifest) == encoder.fingerprint
         self.previous = previous if same_model and previous.dense is not None else None
 
-    def __call__(self, chunks: list[Chunk]) -> np.ndarray:
-        """The chunks' vectors in order, written into one array a batch at a time (a copy of
-        every vector at once would double the build's largest allocation)."""
-        vectors = np.empty((len(chunks), self.encoder.dimension), np.float32)
+    def __call__(self, chunks: list[Chunk]) -> SpooledVectors:
+        """The chunks' vectors in order, spooled to a file beside the index (`spool`) a batch at
+        a time: a build holds none of them at once."""
+        vectors = SpooledVectors(len(chunks), self.encoder.dimension, self.spool)
         hashes = [text_hash(chunk.text) for chunk in chunks]
         known = self.previous.known_vectors(set(hashes)) if self.previous else {}
         rows: dict[str, list[int]] = {}  # each text still to encode, and the chunks that hold it
         texts: dict[str, str] = {}
         for row, (digest, chunk) in enumerate(zip(hashes, chunks)):
             if digest in known:
-                vectors[row] = known[digest]
+                vectors.write(row, known[digest])
             else:
                 rows.setdefault(digest, []).append(row)
                 texts.setdefault(digest, chunk.text)
@@ -104,7 +103,8 @@ class Embedder:
                 [texts[digest] for digest in batch],
                 progress=lambda done, total, start=start: self.progress("encoding", start + done, len(missing)))
             for digest, vector in zip(batch, fresh):
-                vectors[rows[digest]] = vector
+                for row in rows[digest]:
+                    vectors.write(row, vector)
         self.encoded += len(missing)
         return vectors
 
@@ -142,7 +142,9 @@ def write_index(
                     **(copies or {})},
         "seeds": seeds,
     }
-    embed = Embedder(encoder, previous, progress) if encoder else None
+    anchor = engine.anchor  # vectors spool beside the index: a temporary folder may be in memory (tmpfs)
+    spool = next((folder for folder in (anchor, *anchor.parents) if folder.is_dir()), None) if anchor else None
+    embed = Embedder(encoder, previous, progress, spool) if encoder else None
     engine.write(Generation(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed, fresh=previous is None))
     return len(chunks), embed.encoded if embed else 0
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from news_assistant.index.lexical import Analysed, LexicalIndex
+from news_assistant.index.vectors import SpooledVectors
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
 
-Embed = Callable[[list[Chunk]], np.ndarray]
+Embed = Callable[[list[Chunk]], np.ndarray | SpooledVectors]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ re-encoded; an IVF-SQ8 index returns them decoded (cosine to the original above 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,39 @@ def cells_for(count: int) -> int:
     return int(2 ** round(np.log2(4 * np.sqrt(max(count, 1)))))
 
 
+class SpooledVectors:
+    """Vectors written to a file as they are made and read back a batch at a time, so a build
+    never holds them all (1.5 GB for a million passages). Plain reads, not a memory map: mapped
+    pages would count in the process's memory as they were read. The file goes when this does."""
+
+    def __init__(self, count: int, dimension: int, folder: Path | None = None):
+        self.shape = (count, dimension)
+        self._row_bytes = dimension * 4
+        self._file = tempfile.TemporaryFile(prefix="vectors-", dir=folder)
+        self._file.truncate(count * self._row_bytes)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def write(self, row: int, vector: np.ndarray) -> None:
+        os.pwrite(self._file.fileno(), np.asarray(vector, np.float32).tobytes(), row * self._row_bytes)
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        data = os.pread(self._file.fileno(), (stop - start) * self._row_bytes, start * self._row_bytes)
+        return np.frombuffer(data, np.float32).reshape(stop - start, self.shape[1])
+
+    def __getitem__(self, rows: int | slice | np.ndarray) -> np.ndarray:
+        """One row, a slice of rows, or the rows at sorted positions."""
+        if isinstance(rows, slice):
+            start, stop, _ = rows.indices(len(self))
+            return self._read(start, max(start, stop))
+        if np.isscalar(rows):
+            return self._read(int(rows), int(rows) + 1)[0]
+        taken = [self._read(start, min(len(self), start + _BATCH))[rows[(rows >= start) & (rows < start + _BATCH)] - start]
+                 for start in range(0, len(self), _BATCH)]
+        return np.concatenate(taken) if taken else np.zeros((0, self.shape[1]), np.float32)
+
+
 @dataclass(frozen=True)
 class VectorIndex:
     index: faiss.Index
@@ -47,8 +82,8 @@ class VectorIndex:
         return max(1, int(self.index.nlist * PROBED)) if isinstance(self.index, faiss.IndexIVF) else 0
 
     @classmethod
-    def build(cls, vectors: np.ndarray, exact_limit: int = EXACT_LIMIT, seed: int = 0) -> VectorIndex:
-        """An index of `vectors` (an array, or a memory-mapped one: read a batch at a time)."""
+    def build(cls, vectors: np.ndarray | SpooledVectors, exact_limit: int = EXACT_LIMIT, seed: int = 0) -> VectorIndex:
+        """An index of `vectors` (an array, or spooled to a file: read a batch at a time)."""
         dimension = vectors.shape[1]
         if len(vectors) <= exact_limit:
             index = faiss.IndexFlatIP(dimension)
