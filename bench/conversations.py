@@ -1,8 +1,8 @@
 """Follow-up questions on the conversation set: each turn answered in its conversation, beside the
 same question written out in full and asked alone, on the three archives it is about.
 
-eval/conversations/{seeds,dev-archive,facqa}-{dev,test}.jsonl: `dev` halves tune, `test` halves
-report only. Three ways of reading a turn, on the same retrieval and reader:
+eval/conversations/{seeds,dev-archive,facqa}-{dev,test}*.jsonl: `dev` halves (with the extra
+Indonesian dev files, `-dev-id2`) tune, `test` halves report only. Three ways of reading a turn, on the same retrieval and reader:
 - as typed: no conversation at all (what the chat did before);
 - joined: the last question as read, then the new one, for every follow-up;
 - rewritten: the chat's own reading (conversation/followup.py).
@@ -66,8 +66,9 @@ def main() -> None:
             started = time.time()
             results = []
             for archive, retriever in retrievers.items():
-                talks = load_conversations(CONVERSATIONS / f"{archive}-{half}.jsonl")
-                results += run_conversations(retriever, reader, talks, "hybrid", read=READINGS[name])
+                for path in sorted(CONVERSATIONS.glob(f"{archive}-{half}*.jsonl")):  # and its extra files
+                    results += run_conversations(retriever, reader, load_conversations(path), "hybrid",
+                                                 read=READINGS[name])
             summary = summarize_turns(results)
             print(f"\n[{half}] {name} ({time.time() - started:.0f} s)")
             print(f"  {'turns':22s} {'n':>4s} {'span':>6s} {'alone':>6s} {'ratio':>6s} {'sent':>6s} {'f.abst':>6s} "

@@ -1,7 +1,7 @@
 """Fit whether a question follows up the turn before it (news_assistant/conversation/followup.py).
 
 A logistic regression over FOLLOW_FEATURES, on every turn after the first of the conversation
-set's dev halves (eval/conversations/*-dev.jsonl), labelled by the set's `follow_up`; the turn
+set's dev halves (eval/conversations/*-dev*.jsonl), labelled by the set's `follow_up`; the turn
 before is taken as written out in full with its expected answer. The set has five follow-ups to
 every fresh question, where a chat has fresh questions as often as not, so the two classes are
 weighted equally, and the threshold is the probability that reads the most of each class right
@@ -32,7 +32,7 @@ def rows(half: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Every turn after the first, and every conversation's opening question asked after the last
     turn of the conversation before it (a new topic, as when a chat moves on)."""
     x, y, kinds = [], [], []
-    for path in sorted(CONVERSATIONS.glob(f"*-{half}.jsonl")):
+    for path in sorted(CONVERSATIONS.glob(f"*-{half}*.jsonl")):
         talks = load_conversations(path)
         for last, conversation in zip([None, *talks], talks):
             turns = ([last.turns[-1]] if last else []) + list(conversation.turns)

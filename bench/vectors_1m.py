@@ -1,4 +1,5 @@
-"""HNSW against exact search at 1,000,000 vectors: recall@10 and query latency (a benchmark).
+"""The inverted file (IVF-SQ8, the index above 200,000 passages) and HNSW against exact search
+at 1,000,000 vectors: recall@10, query latency and build time (a benchmark).
 
 By default the million vectors are drawn from a Gaussian fitted to real multilingual-e5-small
 embeddings (FacQA's 1,407 passages: their mean and full covariance, so the anisotropy of real
@@ -7,6 +8,7 @@ clustered` uses topic clusters instead (no model needed). Ground truth is exact 
 
     python bench/vectors_1m.py                       # 1M vectors from the e5 fit, 311 real queries
     python bench/vectors_1m.py --vectors 200000      # smaller, quicker
+    python bench/vectors_1m.py --hnsw                # and HNSW beside it (M=48: 17 min to build at 1M)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 import faiss
 import numpy as np
 
-from news_assistant.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorIndex
+from news_assistant.index.vectors import PROBED, VectorIndex
 
 
 def normalised(matrix: np.ndarray) -> np.ndarray:
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.8, help="noise around a topic centre")
     parser.add_argument("--queries", type=int, default=300, help="with --distribution clustered")
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--hnsw", action="store_true", help="also build HNSW (M=48, efConstruction=200)")
     args = parser.parse_args()
     rng = np.random.default_rng(11)
 
@@ -77,7 +80,7 @@ def main() -> None:
           f"{faiss.omp_get_max_threads()} threads")
 
     started = time.perf_counter()
-    exact = VectorIndex.build(vectors, hnsw_threshold=args.vectors)  # flat
+    exact = VectorIndex.build(vectors, exact_limit=args.vectors)  # flat
     _, truth = exact.index.search(queries, args.k)
     flat_seconds = time.perf_counter() - started
     flat_latency = []
@@ -89,20 +92,31 @@ def main() -> None:
           f"(ground truth for all queries in {flat_seconds:.1f} s)")
 
     started = time.perf_counter()
-    graph = VectorIndex.build(vectors, hnsw_threshold=0)
-    print(f"HNSW M={HNSW_M}, efConstruction={HNSW_EF_CONSTRUCTION}: built in {time.perf_counter() - started:.0f} s")
-    for ef in sorted({128, 256, HNSW_EF_SEARCH, 1024}):
-        graph.index.hnsw.efSearch = ef
-        latencies, hits = [], 0
-        for query, expected in zip(queries, truth):
-            start = time.perf_counter()
-            _, found = graph.index.search(query.reshape(1, -1), args.k)
-            latencies.append((time.perf_counter() - start) * 1000)
-            hits += len(set(found[0]) & set(expected))
-        marker = "  <- default" if ef == HNSW_EF_SEARCH else ""
-        print(f"HNSW efSearch={ef:3d}: recall@{args.k} {hits / (args.k * len(queries)):.3f}, "
-              f"median {statistics.median(latencies):.2f} ms, p95 {sorted(latencies)[int(0.95 * len(latencies))]:.2f} ms"
-              f"{marker}")
+    cells = VectorIndex.build(vectors, exact_limit=0)
+    print(f"IVF-SQ8, {cells.index.nlist} cells: built in {time.perf_counter() - started:.0f} s")
+    for share in (PROBED / 4, PROBED / 2, PROBED, PROBED * 2):
+        probed = max(1, int(cells.index.nlist * share))
+        report(f"IVF-SQ8 probing {probed:4d} cells", cells.index, faiss.SearchParametersIVF(nprobe=probed), queries,
+               truth, args.k, share == PROBED)
+    if args.hnsw:
+        started = time.perf_counter()
+        graph = faiss.IndexHNSWFlat(vectors.shape[1], 48, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = 200
+        graph.add(vectors)
+        print(f"HNSW M=48, efConstruction=200: built in {time.perf_counter() - started:.0f} s")
+        for ef in (128, 256, 512, 1024):
+            report(f"HNSW efSearch={ef:4d}", graph, faiss.SearchParametersHNSW(efSearch=ef), queries, truth, args.k)
+
+
+def report(name: str, index, parameters, queries: np.ndarray, truth: np.ndarray, k: int, default: bool = False) -> None:
+    latencies, hits = [], 0
+    for query, expected in zip(queries, truth):
+        start = time.perf_counter()
+        _, found = index.search(query.reshape(1, -1), k, params=parameters)
+        latencies.append((time.perf_counter() - start) * 1000)
+        hits += len(set(found[0]) & set(expected))
+    print(f"{name}: recall@{k} {hits / (k * len(queries)):.3f}, median {statistics.median(latencies):.2f} ms, "
+          f"p95 {sorted(latencies)[int(0.95 * len(latencies))]:.2f} ms{'  <- default' if default else ''}")
 
 
 if __name__ == "__main__":

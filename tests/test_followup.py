@@ -24,12 +24,21 @@ def test_a_question_that_leaves_out_what_the_last_one_named_asks_it_of_the_new_n
     assert reading.article is None  # another place: the answer may well be in another article
 
 
-@pytest.mark.parametrize("question", ["who said that?", "Siapa yang mengatakannya?", "menurut siapa?"])
+@pytest.mark.parametrize("question", ["who said that?", "Siapa yang mengatakannya?", "menurut siapa?",
+                                      "yg ngomong siapa"])
 def test_asking_who_said_it_reads_the_last_answers_statement_in_its_article(question):
     reading = read(question)
     assert reading.follow_up and reading.kind == "speaker"
     assert "sekitar 400" in reading.read_as and "ISIS" in reading.read_as and "Raqqa" in reading.read_as
     assert reading.article == "004_kiblat"
+
+
+def test_a_question_that_joins_on_without_a_name_is_asked_beside_the_last_one_not_of_its_answer():
+    previous = Previous("Apa arti kata sunya dalam nama Sunyaragi?", "kesunyian", "sunyaragi")
+    reading = read("Kalau ragi?", previous)
+    assert reading.follow_up and reading.kind == "ellipsis" and reading.article == "sunyaragi"
+    assert reading.read_as.startswith("Kalau ragi") and "arti kata sunya" in reading.read_as
+    assert "kesunyian" not in reading.read_as
 
 
 def test_a_bare_question_word_asks_it_of_the_last_answer():

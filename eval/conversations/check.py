@@ -4,6 +4,11 @@
 Stdlib only. Prints counts per file, per language and per turn kind, lists every abstain turn for
 a human to double-check, and exits 1 on any rule violation. FacQA is read from ../shared/bench/facqa
 beside the checkout (override with the FACQA_DIR environment variable).
+
+Extra files named {archive}-dev-*.jsonl / {archive}-test-*.jsonl (e.g. facqa-dev-id2.jsonl) belong to
+that half and get the same per-turn rules (ids, verbatim answers, split rules, FacQA passage exclusions,
+dev-archive event split). They are counted in a separate block after the main one: the minimum counts
+and the id/en balance apply to the six main files only; the about-10% abstain rule applies to both.
 """
 import collections, glob, json, os, re, sys
 
@@ -19,6 +24,16 @@ ID_PREFIX = {'seeds': 'conv-seeds-', 'dev-archive': 'conv-devarchive-', 'facqa':
 LANGS = {'id', 'en', 'mixed'}
 FOLLOW_KINDS = {'pronoun', 'ellipsis', 'short', 'speaker'}
 FRESH_KINDS = {'new_topic', 'same_topic_standalone'}
+# extra files per archive and half, e.g. facqa-dev-id2.jsonl (see the docstring)
+FILE_RE = re.compile(r'(seeds|dev-archive|facqa)-(dev|test)(?:-[\w.-]+)?\.jsonl')
+EXTRA_FILES = sorted(os.path.basename(p) for a in ('seeds', 'dev-archive', 'facqa') for h in ('dev', 'test')
+                     for p in glob.glob(os.path.join(HERE, f'{a}-{h}-*.jsonl')))
+ALL_FILES = FILES + EXTRA_FILES
+
+def split_name(fn):
+    """'dev-archive-dev-id2.jsonl' -> ('dev-archive', 'dev')"""
+    m = FILE_RE.fullmatch(fn)
+    return m.group(1), m.group(2)
 TURN_KEYS = ['question', 'full', 'follow_up', 'kind', 'answers', 'sources', 'expect']
 # minimum numbers over all files
 MIN_CONVS = {'seeds': 16, 'dev-archive': 32, 'facqa': 16, 'all': 64}
@@ -91,7 +106,7 @@ def near_copies(pid, pool):
 # ---------- conversations ----------
 convs = {}               # file -> list of conversations
 seen_ids = {}
-for fn in FILES:
+for fn in ALL_FILES:
     path = os.path.join(HERE, fn)
     convs[fn] = []
     if not os.path.exists(path):
@@ -118,16 +133,15 @@ for fn in FILES:
         c['_where'] = f'{fn}:{i}'
         convs[fn].append(c)
 
-for fn in FILES:
-    archive = fn.rsplit('-', 1)[0]
-    half = fn.rsplit('-', 1)[1][:-len('.jsonl')]
+for fn in ALL_FILES:
+    archive, half = split_name(fn)
     texts = TEXT[archive]
     for c in convs[fn]:
         w = c['_where']
         cid = c.get('id')
         if list(c) != ['id', 'lang', 'turns', '_where']:
             err(f'{w}: conversation keys must be id, lang, turns (got {[k for k in c if k != "_where"]})')
-        if not isinstance(cid, str) or not re.fullmatch(re.escape(ID_PREFIX[archive]) + r'\d{3}', cid):
+        if not isinstance(cid, str) or not re.fullmatch(re.escape(ID_PREFIX[archive]) + r'\d{3,4}', cid):
             err(f'{w}: id {cid!r} must look like {ID_PREFIX[archive]}NNN')
         elif cid in seen_ids:
             err(f'{w}: duplicate id {cid} (also {seen_ids[cid]})')
@@ -199,7 +213,10 @@ for fn in FILES:
                     err(f'{tw}: answer {a!r} is not verbatim in any of {srcs}')
 
 # seeds: split alternately by conversation (odd number -> dev, even -> test)
-for fn, want in (('seeds-dev.jsonl', 1), ('seeds-test.jsonl', 0)):
+for fn in ALL_FILES:
+    if split_name(fn)[0] != 'seeds':
+        continue
+    want = 1 if split_name(fn)[1] == 'dev' else 0
     for c in convs[fn]:
         m = re.search(r'(\d+)$', str(c.get('id')))
         if m and int(m.group(1)) % 2 != want:
@@ -207,12 +224,14 @@ for fn, want in (('seeds-dev.jsonl', 1), ('seeds-test.jsonl', 0)):
 
 # FacQA: split by passage: no passage (or near-copy of one) in both halves, none near a test passage
 facqa_half = collections.defaultdict(set)
-for fn in ('facqa-dev.jsonl', 'facqa-test.jsonl'):
+for fn in ALL_FILES:
+    if split_name(fn)[0] != 'facqa':
+        continue
     for c in convs[fn]:
         for t in c['turns']:
             for s in t.get('sources', []) if isinstance(t, dict) else []:
                 if s in TEXT['facqa']:
-                    facqa_half[s].add(fn)
+                    facqa_half[s].add(split_name(fn)[1])
 for s, fns in sorted(facqa_half.items()):
     if len(fns) > 1:
         err(f'FacQA passage {s} used in both halves')
@@ -275,6 +294,47 @@ if not 0.05 <= follow_abstain / max(1, follow) <= 0.2:
 print(f'\nabstain turns ({len(abstain)}) - check by hand that the archive really does not say:')
 for a in abstain:
     print('  ' + a)
+
+# ---------- extra files: same per-turn rules (above), counted separately ----------
+if EXTRA_FILES:
+    print(f'\nextra files (dev/test halves as named; not in the totals above):')
+    print(f'{"file":26} {"convs":>5} {"turns":>5} {"id":>4} {"en":>4} {"mixed":>5} {"2t":>3} {"3t":>3} {"4t":>3} {"abst":>4}')
+    xkinds = collections.Counter()
+    xabstain = []
+    xfollow = xfollow_abstain = 0
+    for fn in EXTRA_FILES:
+        cs = convs[fn]
+        xlang = collections.Counter(c.get('lang') for c in cs)
+        nt = collections.Counter(len(c.get('turns') or []) for c in cs)
+        turns = [t for c in cs for t in c.get('turns') or [] if isinstance(t, dict)]
+        nabs = sum(t.get('expect') == 'abstain' for t in turns)
+        print(f'{fn:26} {len(cs):5} {len(turns):5} {xlang["id"]:4} {xlang["en"]:4} {xlang["mixed"]:5} '
+              f'{nt[2]:3} {nt[3]:3} {nt[4]:3} {nabs:4}')
+        for c in cs:
+            for j, t in enumerate(c.get('turns') or [], 1):
+                if not isinstance(t, dict):
+                    continue
+                xkinds[t.get('kind')] += 1
+                if t.get('follow_up') is True:
+                    xfollow += 1
+                    xfollow_abstain += t.get('expect') == 'abstain'
+                if t.get('expect') == 'abstain':
+                    prev = c['turns'][j - 2].get('question') if j > 1 else ''
+                    xabstain.append(f'{c.get("id")} turn {j}: {t.get("question")!r}  (after {prev!r})\n'
+                                    f'      full: {t.get("full")!r}')
+    xconvs = [c for fn in EXTRA_FILES for c in convs[fn]]
+    xlang = collections.Counter(c.get('lang') for c in xconvs)
+    print(f'{"EXTRA TOTAL":26} {len(xconvs):5} {sum(len(c.get("turns") or []) for c in xconvs):5} '
+          f'{xlang["id"]:4} {xlang["en"]:4} {xlang["mixed"]:5}')
+    print('\nextra turn kinds: ' + ', '.join(f'{k} {xkinds[k]}' for k in
+          ['first', 'pronoun', 'ellipsis', 'short', 'speaker', 'new_topic', 'same_topic_standalone']))
+    print(f'extra follow-up turns: {xfollow}, of which abstain: {xfollow_abstain} '
+          f'({100 * xfollow_abstain / max(1, xfollow):.0f}%)')
+    if not 0.05 <= xfollow_abstain / max(1, xfollow) <= 0.2:
+        err(f'extra files: abstain follow-ups are {xfollow_abstain}/{xfollow}; aim for about 10%')
+    print(f'\nextra abstain turns ({len(xabstain)}) - check by hand that the archive really does not say:')
+    for a in xabstain:
+        print('  ' + a)
 
 if errors:
     print(f'\n{len(errors)} problem(s):')

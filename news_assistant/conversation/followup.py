@@ -8,8 +8,11 @@ the last turn as it was read and answered:
 
 - it leaves out what the last question named ("and in Baghouz?", "kalau di Raqqa?"): the last
   question, with the new place or name in place of the old one;
-- it asks who said the last answer ("who said that?", "menurut siapa?"): who said the last
-  answer's statement, read in the article the last answer cited;
+- it asks who said the last answer ("who said that?", "menurut siapa?", "yg ngomong siapa"): who
+  said the last answer's statement, read in the article the last answer cited;
+- it joins on with no question word and no name to swap in ("kalau mendung?", "and the highest
+  that year?"): the question, then the last question as it was asked, without its answer (the
+  new question is asked beside the last one, not about its answer);
 - otherwise (a bare "kapan?", "why did they surrender?"): the question, then the last answer's
   statement it refers to.
 
@@ -34,22 +37,23 @@ from news_assistant.search.query import name_words
 from news_assistant.text.analysis import Analyzer
 
 # Words that point back: pronouns and demonstratives of both languages.
-ANAPHORA = re.compile(r"\b(itu|ini|tersebut|dia|ia|beliau|mereka|sana|situ|that|this|it|its|they|them|their|he|"
-                      r"she|him|her|his|those|these|there)\b", re.I)
+ANAPHORA = re.compile(r"\b(itu|ini|tersebut|tsb|tadi|barusan|begitu|gitu|dia|ia|beliau|mereka|sana|situ|that|this|it|"
+                      r"its|they|them|their|he|she|him|her|his|those|these|there)\b", re.I)
 # "-nya" on a word other than the question's first ("mengatakannya", "jumlahnya"): "its", "it".
-SUFFIX_NYA = re.compile(r"(?<=\w{3})nya\b", re.I)
+SUFFIX_NYA = re.compile(r"(?:(?<=\w{3})|(?<=\w-))nya\b", re.I)  # and "PSU-nya"
 # A question that opens by joining on to the last one: "and in Baghouz?", "kalau di Raqqa?".
 CONNECTIVE = re.compile(r"^(and what about|and how about|what about|how about|bagaimana dengan|gimana dengan|and|but|"
-                        r"so|then|also|dan|lalu|terus|kalau|kalo|sedangkan|adapun|serta|juga)\b", re.I)
+                        r"so|then|also|dan|lalu|terus|kalau|kalo|sedangkan|adapun|serta|juga|yang|yg)\b", re.I)
 QUESTION_WORD = re.compile(r"\b(berapa|berapakah|siapa|siapakah|kapan|kapankah|apa|apakah|mengapa|kenapa|"
-                           r"bagaimana|gimana|mana|dimana|di mana|how many|how much|how long|how|who|whom|whose|"
+                           r"bagaimana|gimana|ngapain|mana|dimana|di mana|how many|how much|how long|how|who|whom|whose|"
                            r"when|what|which|why|where)\b", re.I)
 # Asking who said the last answer: "who said that?", "siapa yang mengatakannya?", "menurut siapa?".
-SPEAKER = re.compile(r"\b(who|siapa)\b.{0,25}\b(said|says|say|stated|states|reported|reports|announced|claimed|"
-                     r"told|mengatakan|menyatakan|menyebut|menyebutkan|mengungkapkan|melaporkan|mengumumkan|"
-                     r"menyampaikan|menjelaskan|berkata|bilang)|\b(according to whom|says who|said who|menurut siapa|"
-                     r"kata siapa)\b",
-                     re.I)
+SPEECH = (r"(said|says|say|stated|states|reported|reports|announced|claimed|told|mengatakan|menyatakan|menyebut|"
+          r"menyebutkan|mengungkapkan|melaporkan|mengumumkan|menyampaikan|menjelaskan|menuturkan|berkata|bilang|"
+          r"ngomong|bicara|berbicara)")
+SPEAKER = re.compile(rf"\b(who|siapa)\b.{{0,25}}\b{SPEECH}|\b(according to whom|says who|said who|menurut siapa|"
+                     r"kata siapa)\b", re.I)
+SPEAKER_LAST = re.compile(rf"\b{SPEECH}\b.{{0,15}}\bsiapa\b", re.I)  # "yang bilang siapa?", "yg ngomong siapa"
 # The question words a statement of the last answer puts the answer in place of.
 ASKED_FOR = re.compile(r"\b(berapa(kah)?( banyak| jumlah)?|siapa(kah)?|kapan(kah)?|apa(kah)?|mana|how many|how much|"
                        r"who|when|what|which)\b( yang)?\s*", re.I)
@@ -210,9 +214,14 @@ def read_question(question: str, previous: Previous | None, model: FollowUpModel
     if probability < model.threshold:
         return Reading(question, question, False, probability=probability)
     bare = question.rstrip("?").strip()
-    if (speaker := SPEAKER.search(question)) and previous.answer:
-        return Reading(question, f"{speaker[0]} {previous.statement()}?", True, "speaker", previous.doc_id, probability)
+    asking = SPEAKER.search(question) or SPEAKER_LAST.search(question)
+    if asking and previous.answer:
+        who = asking[0] if asking.re is SPEAKER else f"siapa yang {asking[1]}"
+        return Reading(question, f"{who} {previous.statement()}?", True, "speaker", previous.doc_id, probability)
     fragment = not QUESTION_WORD.search(CONNECTIVE.sub("", question))  # "and in Baghouz?", "di Raqqa?"
     if fragment and (asked := _ellipsis(question, previous)):
         return Reading(question, asked, True, "ellipsis", None, probability)
+    if fragment and CONNECTIVE.search(question):  # "kalau mendung?", "and the highest that year?": as the last one
+        return Reading(question, f"{bare}{CONTEXT}{previous.question.rstrip('?')}?", True, "ellipsis",
+                       previous.doc_id, probability)
     return Reading(question, f"{bare}{CONTEXT}{previous.statement()}?", True, "context", previous.doc_id, probability)
