@@ -135,36 +135,40 @@ class LexicalIndex(Lexicon):
     def from_term_ids(cls, term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int]) -> LexicalIndex:
         """Index documents given as one concatenated array of term ids and each document's length.
 
-        Term frequencies are counted a block of documents at a time, then put in term order by a
-        stable sort (so each term's chunks stay in order): a small multiple of the postings' size
-        in memory, where counting all at once took several times the corpus's terms."""
+        Two passes over blocks of documents: the first counts each block's (term, chunk) pairs,
+        the second places them and their weights straight into the term-ordered arrays (each
+        term's chunks in order, as blocks come in chunk order). Memory stays a small multiple of
+        the postings; sorting and weighing them all at once took ten times their size."""
         n_docs, n_terms = len(lengths), len(vocabulary)
         offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        parts = []
+        blocks = []  # per block: its pairs' terms, chunks and counts, sorted by term then chunk
         for first in range(0, n_docs, _BLOCK):
             last = min(n_docs, first + _BLOCK)
             docs = np.repeat(np.arange(last - first, dtype=np.int64), lengths[first:last])
             pairs, counts = np.unique(term_ids[offsets[first]:offsets[last]].astype(np.int64) * _BLOCK + docs,
                                       return_counts=True)
             block_terms, block_docs = np.divmod(pairs, _BLOCK)
-            parts.append((block_terms.astype(np.int32), (block_docs + first).astype(np.int32), counts.astype(np.int32)))
-        if parts:
-            terms, docs, tf = (np.concatenate(column) for column in zip(*parts))
-            order = np.argsort(terms, kind="stable")
-            terms, docs, tf = terms[order], docs[order], tf[order]
-        else:
-            terms = docs = tf = np.zeros(0, dtype=np.int32)
-        df = np.bincount(terms, minlength=n_terms)
+            blocks.append((block_terms.astype(np.int32), (block_docs + first).astype(np.int32), counts.astype(np.int32)))
+        df = np.zeros(n_terms, dtype=np.int64)
+        for block_terms, _, _ in blocks:
+            df += np.bincount(block_terms, minlength=n_terms)
         idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
         present = df > 0
         if present.any():
             average_idf = idf[present].mean()
             idf[present & (idf < 0)] = EPSILON * average_idf
         avgdl = lengths.sum() / n_docs if n_docs else 0.0
-        values = idf[terms] * saturation(tf.astype(np.float64), lengths[docs], avgdl) if len(docs) else np.zeros(0)
-        indptr = np.concatenate([[0], np.cumsum(df)])
-        weights = Postings(indptr.astype(np.int64), docs.astype(np.int32), values.astype(np.float32), (n_terms, n_docs))
-        return cls(vocabulary, idf.astype(np.float32), weights)
+        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        indices, data = np.empty(indptr[-1], dtype=np.int32), np.empty(indptr[-1], dtype=np.float32)
+        filled = indptr[:-1].copy()  # where each term's next pair goes
+        while blocks:
+            block_terms, block_docs, tf = blocks.pop(0)
+            runs, run_starts, run_lengths = np.unique(block_terms, return_index=True, return_counts=True)
+            at = filled[block_terms] + (np.arange(len(block_terms)) - np.repeat(run_starts, run_lengths))
+            filled[runs] += run_lengths
+            indices[at] = block_docs
+            data[at] = idf[block_terms] * saturation(tf.astype(np.float64), lengths[block_docs], avgdl)
+        return cls(vocabulary, idf.astype(np.float32), Postings(indptr, indices, data, (n_terms, n_docs)))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """Every chunk's BM25 score for the query terms (a repeated term counts again, as in rank-bm25)."""
