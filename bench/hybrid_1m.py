@@ -153,7 +153,7 @@ def serve(root: Path, engine: str, collection: str | None) -> None:
     print(json.dumps({"open s": round(opened, 1), "search p50 ms": p(search_ms, 0.5), "search p95 ms": p(search_ms, 0.95),
                       "ask p50 ms": p(ask_ms, 0.5), "ask p95 ms": p(ask_ms, 0.95), "answer acc": round(right / len(questions), 3),
                       "MRR@10": round(reciprocal / len(questions), 3), "serve peak MB": round(_peak_mb()),
-                      "chunks": retriever.index.manifest["counts"]["chunks"]}))
+                      "chunks": retriever.index.manifest.chunks}))
 
 
 def cold_ask(root: Path, engine: str, runs: int = 3) -> dict:

@@ -103,7 +103,7 @@ def test_english_question_finds_the_indonesian_400_passage(dense_index, encoder,
 
 def test_hybrid_is_the_default_when_the_index_has_embeddings(dense_index, encoder):
     retriever = Retriever.open(dense_index, encoder)
-    assert retriever.modes[0] == "hybrid" and retriever.index.manifest["vectors"] == {"type": "flat"}
+    assert retriever.modes[0] == "hybrid" and retriever.index.manifest.vectors == {"type": "flat"}
     assert retriever.search(ENGLISH_CANONICAL, k=1)[0].doc_id == KIBLAT
 
 

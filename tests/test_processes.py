@@ -57,7 +57,7 @@ def ask_json(seeds: Path, index: Path, question: str) -> dict:
 
 def sources(index: Path) -> set[str]:
     """The articles of the live index, loading it in full (every checksum verified)."""
-    return set(store.read(index).manifest["sources"])
+    return set(store.read(index).manifest.sources)
 
 
 def test_killed_builds_leave_the_old_or_the_new_index_never_a_mix(archive, tmp_path):

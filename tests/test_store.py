@@ -100,17 +100,19 @@ def test_an_index_from_an_older_format_version_is_refused(built):
 def test_manifest_records_sources_settings_and_counts(built):
     _, index = built
     manifest = store.read_manifest(index)
-    assert set(manifest["sources"]) == {"000_1f3557d50a5171f7", "002_42d4d4312e1c6563", "004_1e72a81d7de59345"}
-    assert all(len(source["sha256"]) == 64 for source in manifest["sources"].values())
-    assert manifest["analyzer"]["stem"] is True and manifest["chunking"]["max_chars"] > 0
-    assert manifest["counts"]["articles"] == 3
-    assert set(manifest["files"]) == set(live_files(index)) - {"manifest.json"}
+    assert set(manifest.sources) == {"000_1f3557d50a5171f7", "002_42d4d4312e1c6563", "004_1e72a81d7de59345"}
+    assert all(len(source["sha256"]) == 64 for source in manifest.sources.values())
+    assert manifest.analyzer["stem"] is True and manifest.chunking["max_chars"] > 0
+    assert manifest.articles == 3 and manifest.chunks > 3 and manifest.embedding is None
+    assert set(manifest.files) == set(live_files(index)) - {"manifest.json"}
     generation = store.live_generation(index)
-    for name, record in manifest["files"].items():
+    for name, record in manifest.files.items():
         data = (generation / name).read_bytes()
         assert record["sha256"] == hashlib.sha256(data).hexdigest() and record["size"] == len(data)
-    body = {key: value for key, value in manifest.items() if key != "checksum"}
-    assert manifest["checksum"] == hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    written = json.loads((generation / "manifest.json").read_text())
+    assert written == {**manifest.to_dict(sources=False), "checksum": written["checksum"]}
+    body = {key: value for key, value in written.items() if key != "checksum"}
+    assert written["checksum"] == hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def test_ctrl_c_just_before_the_switch_leaves_the_old_index_and_no_leftovers(built, monkeypatch):

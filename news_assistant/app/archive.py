@@ -24,7 +24,7 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import archive_home, cache_root
 from news_assistant.index.build import IndexReport, index_seeds
 from news_assistant.index.engine import EngineSettings, IndexEngine, open_engine
-from news_assistant.index.manifest import check_seeds, stale_seeds
+from news_assistant.index.manifest import Manifest, check_seeds, stale_seeds
 from news_assistant.ingest.articles import MAX_FILE_BYTES
 from news_assistant.models.encoder import DEFAULT_BACKEND, Encoder, default_model_folder, resolve
 from news_assistant.models.reader import Reader, reader_folder
@@ -61,23 +61,23 @@ class Archive:
             self._store = open_engine(self.engine, self.index)
         return self._store
 
-    def manifest(self) -> dict | None:
+    def manifest(self) -> Manifest | None:
         """The live manifest, or None when there is none or it is unreadable (a build replaces it)."""
         try:
             return self.store.read_manifest()
         except AssistantError:
             return None
 
-    def encoder(self, manifest: dict | None, building: bool) -> Encoder | None:
+    def encoder(self, manifest: Manifest | None, building: bool) -> Encoder | None:
         """The embedding model for this run; None for --no-dense, and when searching an index
         that has no embeddings."""
-        recorded = (manifest or {}).get("embedding")
+        recorded = manifest.embedding if manifest else None
         if not self.dense or (not building and manifest is not None and recorded is None and self.model is None):
             return None
         if self.given_encoder is not None:
             return self.given_encoder
-        model = self.model or (recorded["model"] if recorded else None)
-        backend = self.backend or (recorded["backend"] if recorded else DEFAULT_BACKEND)
+        model = self.model or (recorded.model if recorded else None)
+        backend = self.backend or (recorded.backend if recorded else DEFAULT_BACKEND)
         if (model, backend) not in self._encoders:  # building then searching loads the model once
             spec = resolve(model, cache_root(), self.notify, full_check=building)
             self._encoders[model, backend] = Encoder(spec, backend, self.notify)
@@ -109,14 +109,15 @@ class Archive:
             self._retriever = Retriever(index, self.encoder(index.manifest, building=False))
         return self._retriever
 
-    def served_manifest(self) -> dict | None:
+    def served_manifest(self) -> Manifest | None:
         """The manifest of the index questions are answered from: the loaded one, else the live one."""
         return self._retriever.index.manifest if self._retriever is not None else self.manifest()
 
     def stale(self) -> str | None:
         """A note naming the seed files that changed since the index was built, with the command
         that takes them in; None when the index is current (a stat of each file)."""
-        changed = stale_seeds(self.served_manifest() or {}, self.seeds)
+        manifest = self.served_manifest()
+        changed = stale_seeds(manifest, self.seeds) if manifest else []
         if not changed:
             return None
         names = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")

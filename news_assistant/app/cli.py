@@ -506,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "index" and args.verify:
             verified = _archive(args, writes=False).store.verify()
             print(f"The index in {verified.where} is intact: every file matches its checksum "
-                  f"({counted(verified.manifest['counts']['chunks'], 'passage')}).")
+                  f"({counted(verified.manifest.chunks, 'passage')}).")
             return 0
         if args.command == "index":
             built = _build(_archive(args, writes=False), errors, rebuild=args.rebuild)

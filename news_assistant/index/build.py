@@ -18,14 +18,7 @@ from news_assistant.files import sha256_file
 from news_assistant.index import store
 from news_assistant.index.engine import EngineSettings, Generation, IndexEngine, SearchIndex, as_engine, open_engine
 from news_assistant.index.lexical import Analysed, LexicalIndex
-from news_assistant.index.manifest import (
-    IndexSettings,
-    check_model,
-    check_seeds,
-    embedding_settings,
-    fingerprint,
-    seeds_record,
-)
+from news_assistant.index.manifest import Embedding, IndexSettings, Manifest, check_model, check_seeds, seeds_record
 from news_assistant.index.store import text_hash
 from news_assistant.index.vectors import SpooledVectors
 from news_assistant.ingest.articles import (
@@ -79,7 +72,7 @@ class Embedder:
 
     def __init__(self, encoder: Encoder, previous: SearchIndex | None, progress: Progress, spool: Path | None = None):
         self.encoder, self.progress, self.encoded, self.spool = encoder, progress, 0, spool
-        same_model = previous is not None and fingerprint(previous.manifest) == encoder.fingerprint
+        same_model = previous is not None and previous.manifest.fingerprint == encoder.fingerprint
         self.previous = previous if same_model and previous.dense is not None else None
 
     def __call__(self, chunks: list[Chunk]) -> SpooledVectors:
@@ -134,14 +127,9 @@ def write_index(
         documents.append(settings.analyzer.terms(chunk.text))
         if done % 256 == 0 or done == len(chunks):
             progress("analyzing", done, len(chunks))
-    manifest = {
-        **settings.to_dict(),
-        "embedding": embedding_settings(encoder),
-        "counts": {"articles": len(articles), "chunks": len(chunks)},
-        "sources": {**{a.id: {"path": a.source, "sha256": a.content_hash, "reader": reader_of(a.format)} for a in articles},
-                    **(copies or {})},
-        "seeds": seeds,
-    }
+    sources = {a.id: {"path": a.source, "sha256": a.content_hash, "reader": reader_of(a.format)} for a in articles}
+    manifest = Manifest(**settings.to_dict(), embedding=Embedding.of(encoder), articles=len(articles),
+                        chunks=len(chunks), seeds=seeds, sources_given=sources | (copies or {}))
     anchor = engine.anchor  # vectors spool beside the index: a temporary folder may be in memory (tmpfs)
     spool = next((folder for folder in (anchor, *anchor.parents) if folder.is_dir()), None) if anchor else None
     embed = Embedder(encoder, previous, progress, spool) if encoder else None
@@ -157,7 +145,7 @@ def _reusable(engine: IndexEngine, settings: IndexSettings, rebuild: bool) -> Se
         previous = engine.open()
     except AssistantError:
         return None  # damaged or from another version: rebuild from the seeds
-    same_settings = all(previous.manifest.get(key) == value for key, value in settings.to_dict().items())
+    same_settings = previous.manifest.settings == settings.to_dict()
     return previous if same_settings else None
 
 
@@ -218,7 +206,7 @@ def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bo
     if previous:
         check_model(previous.manifest, encoder, engine.where)
     report.rebuilt = previous is None and engine.exists()
-    old_sources = previous.manifest["sources"] if previous else {}
+    old_sources = previous.manifest.sources if previous else {}
     by_path: dict[str, list[str]] = {}
     for doc_id, source in old_sources.items():
         by_path.setdefault(source["path"], []).append(doc_id)
@@ -252,12 +240,12 @@ def _update(files: list[SeedFile], seeds: Path, engine: IndexEngine, rebuild: bo
     folded_before = {d: source["copy_of"] for d, source in old_sources.items() if source.get("copy_of")}
     refolded = folded_before != {d: source["copy_of"] for d, source in copies.items()}
     report.articles = len(articles)
-    # By fingerprint, which names model and backend: `embedding_settings` would load the model.
-    same_vectors = previous and fingerprint(previous.manifest) == (encoder.fingerprint if encoder else None)
+    # By fingerprint, which names model and backend: `Embedding.of` would load the model.
+    same_vectors = previous and previous.manifest.fingerprint == (encoder.fingerprint if encoder else None)
     record = seeds_record(seeds, engine.anchor)
     if (same_vectors and not (report.added or report.changed or report.removed or refolded)
-            and previous.manifest.get("seeds") == record):
-        report.chunks = previous.manifest["counts"]["chunks"]
+            and previous.manifest.seeds == record):
+        report.chunks = previous.manifest.chunks
         return report
     report.chunks, report.encoded = write_index(engine, articles, settings, progress, encoder, previous, record, copies)
     report.written = True

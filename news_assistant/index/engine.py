@@ -20,6 +20,7 @@ import numpy as np
 
 from news_assistant.errors import UsageError
 from news_assistant.index.generation import Generation
+from news_assistant.index.manifest import Manifest
 from news_assistant.index.store import LocalEngine
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -52,7 +53,7 @@ class Dense(Protocol):
 class SearchIndex(Protocol):
     """One readable index: rankings name chunks by a key only the index interprets."""
 
-    manifest: dict
+    manifest: Manifest
     articles: dict[str, Article]
     lexical: Lexical
     dense: Dense | None  # None for a lexical-only index (`--no-dense`)
@@ -76,7 +77,7 @@ class IndexEngine(Protocol):
 
     def exists(self) -> bool: ...
 
-    def read_manifest(self) -> dict | None: ...
+    def read_manifest(self) -> Manifest | None: ...
 
     def open(self) -> SearchIndex: ...
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from news_assistant.index.lexical import Analysed, LexicalIndex
+from news_assistant.index.manifest import Manifest
 from news_assistant.index.vectors import SpooledVectors
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -23,7 +24,7 @@ Embed = Callable[[list[Chunk]], np.ndarray | SpooledVectors]
 class Generation:
     """What one build makes live, in one piece for whichever engine writes it."""
 
-    manifest: dict
+    manifest: Manifest  # its files and checksum are the engine's to add
     articles: list[Article]
     chunks: list[Chunk]
     documents: Analysed  # each chunk's analysed terms, which `lexical` indexes

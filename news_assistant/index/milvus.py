@@ -39,6 +39,7 @@ import numpy as np
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import Lexicon, saturation
+from news_assistant.index.manifest import Manifest
 from news_assistant.index.store import article_from_record, article_record, text_hash
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -188,9 +189,16 @@ class MilvusEngine:
         self._meta = current["revision"], meta
         return meta
 
-    def read_manifest(self) -> dict | None:
+    def read_manifest(self) -> Manifest | None:
         meta = self._read_meta()
-        return None if meta is None else meta["manifest"]
+        return None if meta is None else self._manifest(meta)
+
+    def _manifest(self, meta: dict) -> Manifest:
+        try:
+            return Manifest.from_dict(meta["manifest"])
+        except (KeyError, TypeError, AttributeError):
+            raise AssistantError(f"the index in {self.where} is damaged (its manifest lacks a part); "
+                                 "run `assistant index --rebuild`") from None
 
     def open(self) -> MilvusIndex:
         meta = self._read_meta()
@@ -201,7 +209,7 @@ class MilvusEngine:
         lexicon = meta["lexicon"]
         vocabulary = {term: row for row, term in enumerate(lexicon["terms"])}
         numbers = {term: number for number, term in enumerate(meta["numbers"])}
-        return MilvusIndex(self, meta["manifest"], articles, vocabulary, np.asarray(lexicon["idf"], np.float32), numbers)
+        return MilvusIndex(self, self._manifest(meta), articles, vocabulary, np.asarray(lexicon["idf"], np.float32), numbers)
 
 
     def verify(self) -> MilvusIndex:
@@ -216,7 +224,7 @@ class MilvusEngine:
         manifest, articles, chunks = generation.manifest, generation.articles, generation.chunks
         documents, lexical, embed = generation.documents, generation.lexical, generation.embed
         client = self.client
-        dimension = manifest["embedding"]["dimension"] if manifest.get("embedding") else None
+        dimension = manifest.embedding.dimension if manifest.embedding else None
         old = None if generation.fresh else self._read_meta()
         if old and (old["manifest"].get("embedding") or {}).get("dimension") != dimension:
             old = None  # vectors added, dropped or resized: the rows' schema changes
@@ -243,7 +251,7 @@ class MilvusEngine:
                     for offset, (chunk, terms) in enumerate(new[start:start + _BATCH])]
             self._call("store passages", client.upsert, self.collection, rows)
         current = self._current()
-        self._write_meta({"manifest": manifest, "articles": [article_record(article) for article in articles],
+        self._write_meta({"manifest": manifest.to_dict(), "articles": [article_record(article) for article in articles],
                           "lexicon": {"terms": lexical.terms(), "idf": lexical.idf.tolist()},
                           "numbers": numbers, "avgdl": avgdl})
         stale = sorted(present - wanted.keys())
@@ -353,11 +361,11 @@ def _check_version(version: str, uri: str) -> None:
 class MilvusIndex:
     """A revision of a Milvus index, readable like the local one; rankings name chunks by row key."""
 
-    def __init__(self, engine: MilvusEngine, manifest: dict, articles: dict[str, Article],
+    def __init__(self, engine: MilvusEngine, manifest: Manifest, articles: dict[str, Article],
                  vocabulary: dict[str, int], idf: np.ndarray, numbers: dict[str, int]):
         self.engine, self.manifest, self.articles = engine, manifest, articles
         self.lexical = _MilvusLexical(vocabulary, idf, self, numbers)
-        self.dense = _MilvusDense(self) if manifest.get("embedding") else None
+        self.dense = _MilvusDense(self) if manifest.embedding else None
         self._tags = {article.id: _article_tag(article) for article in articles.values()}
         self._chunks: dict[str, Chunk] = {}
 

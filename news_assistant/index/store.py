@@ -36,7 +36,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -46,6 +46,7 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import is_temporary, sha256_file, temporary_folder
 from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import LexicalIndex
+from news_assistant.index.manifest import Manifest
 from news_assistant.index.vectors import VectorIndex
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -134,41 +135,11 @@ class StoredChunks(Sequence[Chunk]):
         return Chunk(f"{doc_id}#{number}", doc_id, start, end, self.articles.at(article).text[start:end])
 
 
-class Manifest(dict):
-    """A generation's manifest as read. The per-source records, which grow with the archive, live
-    in sources.json and are read when first asked for (a build, a staleness check), not at open."""
-
-    def __init__(self, data: dict, folder: Path | None = None):
-        super().__init__(data)
-        self.folder = folder
-        self._loaded: dict | None = None
-
-    def _sources(self) -> dict:
-        if dict.__contains__(self, "sources"):  # a manifest built in memory, not yet written
-            return dict.__getitem__(self, "sources")
-        if self._loaded is None:
-            try:
-                self._loaded = json.loads((self.folder / _SOURCES).read_text(encoding="utf-8"))["sources"]
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                where = self.folder.parent.resolve() if self.folder else "memory"
-                raise AssistantError(f"the index in {where} is damaged ({_SOURCES}: {error}); {_REBUILD_HINT}") from None
-        return self._loaded
-
-    def __getitem__(self, key):
-        return self._sources() if key == "sources" else super().__getitem__(key)
-
-    def get(self, key, default=None):
-        return self._sources() if key == "sources" else super().get(key, default)
-
-    def __contains__(self, key) -> bool:
-        return key == "sources" or super().__contains__(key)
-
-
 @dataclass(frozen=True)
 class StoredIndex:
     """A generation opened; rankings name chunks by their position in `chunks`."""
 
-    manifest: dict
+    manifest: Manifest
     articles: Mapping[str, Article]
     chunks: Sequence[Chunk]
     lexical: LexicalIndex
@@ -223,7 +194,7 @@ class LocalEngine:
     def exists(self) -> bool:
         return exists(self.root)
 
-    def read_manifest(self) -> dict | None:
+    def read_manifest(self) -> Manifest | None:
         return read_manifest(self.root)
 
     def open(self) -> StoredIndex:
@@ -238,7 +209,7 @@ class LocalEngine:
     def write(self, generation: Generation) -> None:
         """A new generation holding everything (`fresh` changes nothing: nothing is ever kept in place)."""
         dense = VectorIndex.build(generation.embed(generation.chunks)) if generation.embed else None
-        manifest = {**generation.manifest, **({"vectors": dense.parameters} if dense else {})}
+        manifest = replace(generation.manifest, vectors=dense.parameters) if dense else generation.manifest
         write(self.root, manifest, generation.articles, generation.chunks, generation.lexical, dense)
 
 
@@ -343,7 +314,7 @@ def exists(root: Path) -> bool:
 
 def write(
     root: Path,
-    manifest: dict,
+    manifest: Manifest,
     articles: list[Article],
     chunks: list[Chunk],
     lexical: LexicalIndex,
@@ -357,7 +328,7 @@ def write(
         raise _write_error(root, error) from None
 
 
-def _write_generation(root: Path, temporary: Path, manifest: dict, articles: list[Article], chunks: list[Chunk],
+def _write_generation(root: Path, temporary: Path, manifest: Manifest, articles: list[Article], chunks: list[Chunk],
                       lexical: LexicalIndex, dense: VectorIndex | None) -> Path:
     previous = _pointer(root)[:1]
     generation = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -365,17 +336,13 @@ def _write_generation(root: Path, temporary: Path, manifest: dict, articles: lis
     try:
         files = [*_write_articles(temporary, articles), _write_chunks(temporary, articles, chunks),
                  *lexical.save(temporary), *(dense.save(temporary) if dense else [])]
-        tables = {"sources": manifest.get("sources", {})}
+        tables = {"sources": manifest.sources}
         (temporary / _SOURCES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
         files.append(_SOURCES)
-        manifest = {
-            **{key: value for key, value in manifest.items() if key != "sources"},
-            "format": FORMAT_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "files": {name: file_record(temporary / name) for name in files},
-        }
-        manifest["checksum"] = _manifest_checksum(manifest)
-        (temporary / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        written = replace(manifest, format=FORMAT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                          files={name: file_record(temporary / name) for name in files}).to_dict(sources=False)
+        written["checksum"] = _manifest_checksum(written)
+        (temporary / _MANIFEST).write_text(json.dumps(written, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_folder(temporary)
         temporary.rename(generation)
         pointer.write_text("".join(f"{name}\n" for name in [generation.name, *previous]), encoding="utf-8")
@@ -452,10 +419,24 @@ def _read_manifest(root: Path, generation: Path) -> dict:
     return manifest
 
 
-def read_manifest(root: Path) -> dict | None:
+def _typed(root: Path, generation: Path, data: dict) -> Manifest:
+    """The manifest as JSON held it, typed; its per-source records read from sources.json when first asked for."""
+    def sources() -> dict:
+        try:
+            return json.loads((generation / _SOURCES).read_text(encoding="utf-8"))["sources"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise AssistantError(f"the index in {root.resolve()} is damaged ({_SOURCES}: {error}); {_REBUILD_HINT}") from None
+
+    try:
+        return Manifest.from_dict(data, sources)
+    except (KeyError, TypeError, AttributeError):
+        raise AssistantError(f"the index in {root.resolve()} is damaged (manifest.json lacks a part); {_REBUILD_HINT}") from None
+
+
+def read_manifest(root: Path) -> Manifest | None:
     """The live manifest, or None when there is no index yet."""
     generation = live_generation(root)
-    return None if generation is None else Manifest(_read_manifest(root, generation), generation)
+    return None if generation is None else _typed(root, generation, _read_manifest(root, generation))
 
 
 def _check_files(root: Path, generation: Path, manifest: dict, full: bool) -> None:
@@ -483,7 +464,7 @@ def _read_generation(root: Path, generation: Path, full: bool = False) -> Stored
     finally:
         if collecting:
             gc.enable()
-    return StoredIndex(Manifest(manifest, generation), articles, chunks, lexical, dense, generation)
+    return StoredIndex(_typed(root, generation, manifest), articles, chunks, lexical, dense, generation)
 
 
 def verify(root: Path) -> StoredIndex:

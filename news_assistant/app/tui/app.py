@@ -83,9 +83,10 @@ class AssistantApp(App):
             return f"error: {self.load_error}"
         if not self.ready.is_set():
             return self.status
-        counts = (self.archive.served_manifest() or {}).get("counts", {})
+        manifest = self.archive.served_manifest()
+        articles, chunks = (manifest.articles, manifest.chunks) if manifest else (0, 0)
         filters = f"filters: {self.filters.describe()} · " if self.filters else ""
-        return (f"{counted(counts.get('articles', 0), 'article')} · {counted(counts.get('chunks', 0), 'passage')} · "
+        return (f"{counted(articles, 'article')} · {counted(chunks, 'passage')} · "
                 f"mode {self.mode} (ctrl+t) · {filters}{self.status}")
 
     def action_clear_filters(self) -> None:
