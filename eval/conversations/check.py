@@ -249,30 +249,37 @@ for a, n in MIN_CONVS.items():
     if have < n:
         err(f'{a}: {have} conversations, need >= {n}')
 
-kinds = collections.Counter()
-abstain = []
-follow = follow_abstain = 0
-print(f'{"file":26} {"convs":>5} {"turns":>5} {"id":>4} {"en":>4} {"mixed":>5} {"2t":>3} {"3t":>3} {"4t":>3} {"abst":>4}')
-for fn in FILES:
-    cs = convs[fn]
-    lang = collections.Counter(c.get('lang') for c in cs)
-    nt = collections.Counter(len(c.get('turns') or []) for c in cs)
-    turns = [t for c in cs for t in c.get('turns') or [] if isinstance(t, dict)]
-    nabs = sum(t.get('expect') == 'abstain' for t in turns)
-    print(f'{fn:26} {len(cs):5} {len(turns):5} {lang["id"]:4} {lang["en"]:4} {lang["mixed"]:5} '
-          f'{nt[2]:3} {nt[3]:3} {nt[4]:3} {nabs:4}')
-    for c in cs:
-        for j, t in enumerate(c.get('turns') or [], 1):
-            if not isinstance(t, dict):
-                continue
-            kinds[t.get('kind')] += 1
-            if t.get('follow_up') is True:
-                follow += 1
-                follow_abstain += t.get('expect') == 'abstain'
-            if t.get('expect') == 'abstain':
-                prev = c['turns'][j - 2].get('question') if j > 1 else ''
-                abstain.append(f'{c.get("id")} turn {j}: {t.get("question")!r}  (after {prev!r})\n'
-                               f'      full: {t.get("full")!r}')
+HEADER = f'{"file":26} {"convs":>5} {"turns":>5} {"id":>4} {"en":>4} {"mixed":>5} {"2t":>3} {"3t":>3} {"4t":>3} {"abst":>4}'
+
+
+def tally(files):
+    """Print a row per file; return its turn kinds, abstain turns (for review), follow-ups and abstaining follow-ups."""
+    kinds, abstain, follow, follow_abstain = collections.Counter(), [], 0, 0
+    for fn in files:
+        cs = convs[fn]
+        lang = collections.Counter(c.get('lang') for c in cs)
+        nt = collections.Counter(len(c.get('turns') or []) for c in cs)
+        turns = [t for c in cs for t in c.get('turns') or [] if isinstance(t, dict)]
+        nabs = sum(t.get('expect') == 'abstain' for t in turns)
+        print(f'{fn:26} {len(cs):5} {len(turns):5} {lang["id"]:4} {lang["en"]:4} {lang["mixed"]:5} '
+              f'{nt[2]:3} {nt[3]:3} {nt[4]:3} {nabs:4}')
+        for c in cs:
+            for j, t in enumerate(c.get('turns') or [], 1):
+                if not isinstance(t, dict):
+                    continue
+                kinds[t.get('kind')] += 1
+                if t.get('follow_up') is True:
+                    follow += 1
+                    follow_abstain += t.get('expect') == 'abstain'
+                if t.get('expect') == 'abstain':
+                    prev = c['turns'][j - 2].get('question') if j > 1 else ''
+                    abstain.append(f'{c.get("id")} turn {j}: {t.get("question")!r}  (after {prev!r})\n'
+                                   f'      full: {t.get("full")!r}')
+    return kinds, abstain, follow, follow_abstain
+
+
+print(HEADER)
+kinds, abstain, follow, follow_abstain = tally(FILES)
 
 lang = collections.Counter(c.get('lang') for c in all_convs)
 nturns = sum(len(c.get('turns') or []) for c in all_convs)
@@ -298,30 +305,8 @@ for a in abstain:
 # ---------- extra files: same per-turn rules (above), counted separately ----------
 if EXTRA_FILES:
     print(f'\nextra files (dev/test halves as named; not in the totals above):')
-    print(f'{"file":26} {"convs":>5} {"turns":>5} {"id":>4} {"en":>4} {"mixed":>5} {"2t":>3} {"3t":>3} {"4t":>3} {"abst":>4}')
-    xkinds = collections.Counter()
-    xabstain = []
-    xfollow = xfollow_abstain = 0
-    for fn in EXTRA_FILES:
-        cs = convs[fn]
-        xlang = collections.Counter(c.get('lang') for c in cs)
-        nt = collections.Counter(len(c.get('turns') or []) for c in cs)
-        turns = [t for c in cs for t in c.get('turns') or [] if isinstance(t, dict)]
-        nabs = sum(t.get('expect') == 'abstain' for t in turns)
-        print(f'{fn:26} {len(cs):5} {len(turns):5} {xlang["id"]:4} {xlang["en"]:4} {xlang["mixed"]:5} '
-              f'{nt[2]:3} {nt[3]:3} {nt[4]:3} {nabs:4}')
-        for c in cs:
-            for j, t in enumerate(c.get('turns') or [], 1):
-                if not isinstance(t, dict):
-                    continue
-                xkinds[t.get('kind')] += 1
-                if t.get('follow_up') is True:
-                    xfollow += 1
-                    xfollow_abstain += t.get('expect') == 'abstain'
-                if t.get('expect') == 'abstain':
-                    prev = c['turns'][j - 2].get('question') if j > 1 else ''
-                    xabstain.append(f'{c.get("id")} turn {j}: {t.get("question")!r}  (after {prev!r})\n'
-                                    f'      full: {t.get("full")!r}')
+    print(HEADER)
+    xkinds, xabstain, xfollow, xfollow_abstain = tally(EXTRA_FILES)
     xconvs = [c for fn in EXTRA_FILES for c in convs[fn]]
     xlang = collections.Counter(c.get('lang') for c in xconvs)
     print(f'{"EXTRA TOTAL":26} {len(xconvs):5} {sum(len(c.get("turns") or []) for c in xconvs):5} '
