@@ -437,19 +437,11 @@ def _eval(args, out: Console, errors: Console) -> int:
         return _eval_conversations(args, out, errors)
     questions = evaluate.load_questions(args.questions)
     archive, retriever, reader, modes = _eval_setup(args, errors)
-    results = {}
     with _progress_bar(errors) as progress:
-        for mode in modes:
-            results[mode] = evaluate.run(retriever, questions, mode, args.k, progress, reader, archive.answers,
-                                         archive.writer, _filters(args))
+        results = evaluate.run_modes(retriever, questions, modes, args.k, progress, reader, archive.answers,
+                                     archive.writer, _filters(args))
     if args.json_out:
-        lines = [
-            json.dumps({"id": result.question.id,
-                        **response_json(result.answer, mode, result.passages[: args.k], result.written, result.filters)},
-                       ensure_ascii=False)
-            for mode, mode_results in results.items()
-            for result in mode_results
-        ]
+        lines = evaluate.result_lines(results, args.k)
         if args.json_out == "-":
             print("\n".join(lines))
         else:

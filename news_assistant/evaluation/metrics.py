@@ -8,6 +8,7 @@ passage, so several passages from one article never inflate recall or nDCG.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import statistics
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from news_assistant.answer.read import Answer, AnswerSettings, answer
+from news_assistant.answer.response import response_json
 from news_assistant.answer.write import WriterSettings, Written, figures, write_answer
 from news_assistant.errors import AssistantError
 from news_assistant.ingest.articles import jsonl_records
@@ -339,3 +341,17 @@ def run(
         results.append(Result(question, passages, latency, extracted, written, chosen))
         progress(f"eval {mode}", done, len(questions))
     return results
+
+
+def run_modes(retriever: Retriever, questions: Sequence[Question], modes: Sequence[str], k: int = DEPTH,
+              progress: Progress = no_progress, reader: Reader | None = None, settings: AnswerSettings = AnswerSettings(),
+              writer: WriterSettings | None = None, filters: Filters = Filters()) -> dict[str, list[Result]]:
+    """`run` in each retrieval mode, by mode."""
+    return {mode: run(retriever, questions, mode, k, progress, reader, settings, writer, filters) for mode in modes}
+
+
+def result_lines(results: dict[str, list[Result]], k: int) -> list[str]:
+    """Every answer as `assistant ask --json` gives it, with its question's id: one JSON object a line."""
+    return [json.dumps({"id": result.question.id, **response_json(result.answer, mode, result.passages[:k], result.written,
+                                                                  result.filters)}, ensure_ascii=False)
+            for mode, mode_results in results.items() for result in mode_results]
