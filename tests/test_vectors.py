@@ -62,3 +62,9 @@ def test_an_index_of_vectors_spooled_to_a_file_finds_what_one_built_in_memory_do
     for exact_limit in (10_000, 1000):  # exact, and the inverted file
         from_file, from_memory = VectorIndex.build(spooled, exact_limit), VectorIndex.build(vectors, exact_limit)
         assert [from_file.top(q, 5) for q in queries] == [from_memory.top(q, 5) for q in queries]
+
+
+def test_building_the_inverted_file_reports_its_progress_up_to_every_vector():
+    vectors, steps = topics(3000), []
+    VectorIndex.build(vectors, exact_limit=1000, progress=lambda stage, done, total: steps.append((stage, done, total)))
+    assert steps[0] == ("indexing vectors", 0, 3000) and steps[-1] == ("indexing vectors", 3000, 3000)

@@ -133,7 +133,8 @@ def write_index(
     anchor = engine.anchor  # vectors spool beside the index: a temporary folder may be in memory (tmpfs)
     spool = next((folder for folder in (anchor, *anchor.parents) if folder.is_dir()), None) if anchor else None
     embed = Embedder(encoder, previous, progress, spool) if encoder else None
-    engine.write(Generation(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed, fresh=previous is None))
+    engine.write(Generation(manifest, articles, chunks, documents, LexicalIndex.build(documents), embed,
+                            fresh=previous is None, progress=progress))
     return len(chunks), embed.encoded if embed else 0
 
 

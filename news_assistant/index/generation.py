@@ -16,6 +16,7 @@ from news_assistant.index.manifest import Manifest
 from news_assistant.index.vectors import SpooledVectors
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
+from news_assistant.progress import Progress, no_progress
 
 Embed = Callable[[list[Chunk]], np.ndarray | SpooledVectors]
 
@@ -31,3 +32,4 @@ class Generation:
     lexical: LexicalIndex
     embed: Embed | None  # chunks to vectors (reusing the live index's); None for a BM25-only index
     fresh: bool  # nothing of the current contents is kept
+    progress: Progress = no_progress  # the engine's own steps (indexing the vectors)

@@ -208,7 +208,8 @@ class LocalEngine:
 
     def write(self, generation: Generation) -> None:
         """A new generation holding everything (`fresh` changes nothing: nothing is ever kept in place)."""
-        dense = VectorIndex.build(generation.embed(generation.chunks)) if generation.embed else None
+        dense = (VectorIndex.build(generation.embed(generation.chunks), progress=generation.progress)
+                 if generation.embed else None)
         manifest = replace(generation.manifest, vectors=dense.parameters) if dense else generation.manifest
         write(self.root, manifest, generation.articles, generation.chunks, generation.lexical, dense)
 

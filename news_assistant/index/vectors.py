@@ -19,6 +19,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from news_assistant.progress import Progress, no_progress
+
 EXACT_LIMIT = 200_000
 PROBED = 1 / 8  # of the cells, scanned per search
 TRAINING_PER_CELL = 50  # k-means sample: vectors per cell (FAISS warns below 39)
@@ -82,8 +84,10 @@ class VectorIndex:
         return max(1, int(self.index.nlist * PROBED)) if isinstance(self.index, faiss.IndexIVF) else 0
 
     @classmethod
-    def build(cls, vectors: np.ndarray | SpooledVectors, exact_limit: int = EXACT_LIMIT, seed: int = 0) -> VectorIndex:
-        """An index of `vectors` (an array, or spooled to a file: read a batch at a time)."""
+    def build(cls, vectors: np.ndarray | SpooledVectors, exact_limit: int = EXACT_LIMIT, seed: int = 0,
+              progress: Progress = no_progress) -> VectorIndex:
+        """An index of `vectors` (an array, or spooled to a file: read a batch at a time); above
+        `exact_limit` the k-means training reports as the first of the "indexing vectors" steps."""
         dimension = vectors.shape[1]
         if len(vectors) <= exact_limit:
             index = faiss.IndexFlatIP(dimension)
@@ -91,10 +95,12 @@ class VectorIndex:
             index = faiss.index_factory(dimension, f"IVF{cells_for(len(vectors))},SQ8", faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(seed).choice(len(vectors), min(len(vectors), TRAINING_PER_CELL * index.nlist),
                                                         replace=False)
+            progress("indexing vectors", 0, len(vectors))
             index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
             index.make_direct_map()
         for start in range(0, len(vectors), _BATCH):
             index.add(np.ascontiguousarray(vectors[start:start + _BATCH], dtype=np.float32))
+            progress("indexing vectors", min(len(vectors), start + _BATCH), len(vectors))
         built = cls(index)
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = built.probed
