@@ -64,6 +64,15 @@ def test_a_name_respelled_the_indonesian_way_is_known_but_another_word_or_a_shor
     assert not known_name("eu", vocabulary) and not known_name("ac", vocabulary)  # too short to guess
 
 
+def test_a_question_typed_in_lowercase_keeps_its_first_name():
+    from news_assistant.search.query import name_words
+
+    assert name_words("siapa Hadi Purnomo?") == ["Hadi", "Purnomo"]
+    assert name_words("berapa anggota ISIS di Raqqa") == ["ISIS", "Raqqa"]
+    assert name_words("Berapa anggota ISIS di Raqqa?") == ["ISIS", "Raqqa"]  # the first word: capitalised as any is
+    assert name_words("Raqqa jatuh kapan?") == []
+
+
 def test_a_foreign_name_is_known_through_its_only_translation_but_not_through_a_sense():
     from news_assistant.search.query import known_names
     from news_assistant.text.analysis import Analyzer

@@ -106,9 +106,12 @@ def readable(question: str, dictionary: Dictionary, analyzer: Analyzer | None = 
 
 
 def name_words(question: str) -> list[str]:
-    """The capitalised words after the first: the names a question mentions, which stay
-    recognisable across languages (Raqqa, Dillon, ISIS)."""
-    return [word for word in re.findall(r"\b[A-Z][\w'’-]*", question)[1:] if word != "I"]
+    """The capitalised words but the question's first word (capitalised as any sentence's is):
+    the names a question mentions, which stay recognisable across languages (Raqqa, Dillon, ISIS),
+    however it begins ("siapa Hadi Purnomo?" names Hadi too)."""
+    first = re.match(r"\W*", question).end()
+    return [match.group() for match in re.finditer(r"\b[A-Z][\w'’-]*", question)
+            if match.start() != first and match.group() != "I"]
 
 
 def named_terms(question: str, analyzer: Analyzer) -> list[str]:
