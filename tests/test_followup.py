@@ -33,6 +33,11 @@ def test_asking_who_said_it_reads_the_last_answers_statement_in_its_article(ques
     assert reading.article == "004_kiblat"
 
 
+@pytest.mark.parametrize("question", ["dia bicara dengan siapa?", "dia bilang ke siapa?"])
+def test_asking_to_whom_it_was_said_is_not_asking_who_said_it(question):
+    assert read(question).kind != "speaker"
+
+
 def test_a_question_that_joins_on_without_a_name_is_asked_beside_the_last_one_not_of_its_answer():
     previous = Previous("Apa arti kata sunya dalam nama Sunyaragi?", "kesunyian", "sunyaragi")
     reading = read("Kalau ragi?", previous)

@@ -71,6 +71,7 @@ def test_a_question_typed_in_lowercase_keeps_its_first_name():
     assert name_words("berapa anggota ISIS di Raqqa") == ["ISIS", "Raqqa"]
     assert name_words("Berapa anggota ISIS di Raqqa?") == ["ISIS", "Raqqa"]  # the first word: capitalised as any is
     assert name_words("Raqqa jatuh kapan?") == []
+    assert name_words("2019: Who won?") == []  # the first word with a letter is the first word
 
 
 def test_a_foreign_name_is_known_through_its_only_translation_but_not_through_a_sense():

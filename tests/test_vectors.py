@@ -58,7 +58,9 @@ def test_an_index_of_vectors_spooled_to_a_file_finds_what_one_built_in_memory_do
     spooled = SpooledVectors(len(vectors), vectors.shape[1], tmp_path)
     for row in reversed(range(len(vectors))):  # in any order, as reused and new vectors arrive
         spooled.write(row, vectors[row])
-    np.testing.assert_array_equal(spooled[np.array([0, 1500, 2999])], vectors[[0, 1500, 2999]])
+    np.testing.assert_array_equal(spooled[np.array([2999, 0, 1500, 0])], vectors[[2999, 0, 1500, 0]])
+    np.testing.assert_array_equal(spooled[::7], vectors[::7])
+    np.testing.assert_array_equal(spooled[-1], vectors[-1])
     for exact_limit in (10_000, 1000):  # exact, and the inverted file
         from_file, from_memory = VectorIndex.build(spooled, exact_limit), VectorIndex.build(vectors, exact_limit)
         assert [from_file.top(q, 5) for q in queries] == [from_memory.top(q, 5) for q in queries]
@@ -68,3 +70,15 @@ def test_building_the_inverted_file_reports_its_progress_up_to_every_vector():
     vectors, steps = topics(3000), []
     VectorIndex.build(vectors, exact_limit=1000, progress=lambda stage, done, total: steps.append((stage, done, total)))
     assert steps[0] == ("indexing vectors", 0, 3000) and steps[-1] == ("indexing vectors", 3000, 3000)
+
+
+def test_a_filter_the_scanned_cells_miss_still_gets_k_results(monkeypatch):
+    from news_assistant.index import vectors as module
+
+    monkeypatch.setattr(module, "EXACT_SELECTION", 10)  # so a small filter goes through the cells
+    vectors, query = topics(6000), topics(1, seed=5)[0]
+    cells = VectorIndex.build(vectors, exact_limit=1000)
+    kept = np.zeros(6000, dtype=bool)
+    kept[np.random.default_rng(6).choice(6000, 100, replace=False)] = True
+    found = cells.top(query, 50, where=kept)
+    assert len(found) == 50 and all(kept[p] for p, _ in found)

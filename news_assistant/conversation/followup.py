@@ -53,7 +53,8 @@ SPEECH = (r"(said|says|say|stated|states|reported|reports|announced|claimed|told
           r"ngomong|bicara|berbicara)")
 SPEAKER = re.compile(rf"\b(who|siapa)\b.{{0,25}}\b{SPEECH}|\b(according to whom|says who|said who|menurut siapa|"
                      r"kata siapa)\b", re.I)
-SPEAKER_LAST = re.compile(rf"\b{SPEECH}\b.{{0,15}}\bsiapa\b", re.I)  # "yang bilang siapa?", "yg ngomong siapa"
+# "yang bilang siapa?", "yg ngomong begitu siapa": the verb, then who (not "bicara dengan siapa", to whom).
+SPEAKER_LAST = re.compile(rf"\b{SPEECH}\s+(?:(?:itu|ini|tadi|begitu|gitu|tuh)\s+)?siapa\b", re.I)
 # The question words a statement of the last answer puts the answer in place of.
 ASKED_FOR = re.compile(r"\b(berapa(kah)?( banyak| jumlah)?|siapa(kah)?|kapan(kah)?|apa(kah)?|mana|how many|how much|"
                        r"who|when|what|which)\b( yang)?\s*", re.I)

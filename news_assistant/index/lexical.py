@@ -65,6 +65,8 @@ class Analysed(Sequence):
         vocabulary = self.vocabulary
         self.ids.extend([vocabulary.setdefault(term, len(vocabulary)) for term in terms])
         self.lengths.append(len(terms))
+        self.__dict__.pop("_offsets", None)  # read back after more were added: offsets and terms anew
+        self.__dict__.pop("_terms", None)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -78,6 +80,7 @@ class Analysed(Sequence):
         return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
     def __getitem__(self, position: int) -> list[str]:
+        position = range(len(self))[position]  # IndexError past the end; -1 the last
         start, end = self._offsets[position], self._offsets[position + 1]
         return [self._terms[term] for term in self.ids[start:end]]
 

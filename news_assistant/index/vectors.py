@@ -56,15 +56,24 @@ class SpooledVectors:
         return np.frombuffer(data, np.float32).reshape(stop - start, self.shape[1])
 
     def __getitem__(self, rows: int | slice | np.ndarray) -> np.ndarray:
-        """One row, a slice of rows, or the rows at sorted positions."""
-        if isinstance(rows, slice):
+        """One row, a slice of rows, or the rows at any positions (read a batch at a time, in order)."""
+        if isinstance(rows, slice) and rows.indices(len(self))[2] == 1:
             start, stop, _ = rows.indices(len(self))
             return self._read(start, max(start, stop))
         if np.isscalar(rows):
-            return self._read(int(rows), int(rows) + 1)[0]
-        taken = [self._read(start, min(len(self), start + _BATCH))[rows[(rows >= start) & (rows < start + _BATCH)] - start]
-                 for start in range(0, len(self), _BATCH)]
-        return np.concatenate(taken) if taken else np.zeros((0, self.shape[1]), np.float32)
+            row = range(len(self))[int(rows)]  # IndexError past the end; -1 the last
+            return self._read(row, row + 1)[0]
+        positions = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        positions = np.where(positions < 0, positions + len(self), positions)
+        order = np.argsort(positions, kind="stable")
+        ordered, found = positions[order], np.empty((len(positions), self.shape[1]), np.float32)
+        done = 0
+        for start in range(0, len(self), _BATCH):
+            inside = ordered[(ordered >= start) & (ordered < start + _BATCH)]
+            if len(inside):
+                found[order[done:done + len(inside)]] = self._read(start, min(len(self), start + _BATCH))[inside - start]
+                done += len(inside)
+        return found
 
 
 @dataclass(frozen=True)
@@ -140,8 +149,16 @@ class VectorIndex:
             best = np.argsort(-scores, kind="stable")[:k]
             return [(int(kept[i]), float(scores[i])) for i in best]
         selector = None if kept is None else faiss.IDSelectorBatch(kept.astype(np.int64))
-        if ivf:
-            parameters = faiss.SearchParametersIVF(sel=selector, nprobe=self.probed)
+        found = self._search(query, k, selector, self.probed)
+        if ivf and len(found) < k:  # the kept vectors lie outside the cells scanned: scan them all
+            found = self._search(query, k, selector, self.index.nlist)
+        return found
+
+    def _search(self, query: np.ndarray, k: int, selector, probed: int) -> list[tuple[int, float]]:
+        if isinstance(self.index, faiss.IndexIVF):
+            parameters = faiss.SearchParametersIVF(sel=selector, nprobe=probed)
+        elif isinstance(self.index, faiss.IndexHNSW):  # an index built before the inverted file
+            parameters = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.index.hnsw.efSearch, k))
         else:
             parameters = None if selector is None else faiss.SearchParameters(sel=selector)
         scores, positions = self.index.search(query, k, params=parameters)

@@ -109,7 +109,8 @@ def name_words(question: str) -> list[str]:
     """The capitalised words but the question's first word (capitalised as any sentence's is):
     the names a question mentions, which stay recognisable across languages (Raqqa, Dillon, ISIS),
     however it begins ("siapa Hadi Purnomo?" names Hadi too)."""
-    first = re.match(r"\W*", question).end()
+    letter = re.search(r"[^\W\d_]", question)  # "2019: Who won?" begins with "Who"
+    first = letter.start() if letter else -1
     return [match.group() for match in re.finditer(r"\b[A-Z][\w'’-]*", question)
             if match.start() != first and match.group() != "I"]
 
