@@ -178,11 +178,6 @@ def features(question: str, previous: Previous, analyzer: Analyzer = Analyzer())
     ])
 
 
-def _names(question: str) -> set[str]:
-    """Its capitalised words but the first word: the names it says, however it begins."""
-    return {match.group() for match in re.finditer(r"\b[A-Z][\w'’-]*", question) if match.start() > 0}
-
-
 def _ellipsis(question: str, previous: Previous) -> str | None:
     """The last question asked of what the new one names: "and in Baghouz?" after "how many
     surrendered in Raqqa?" is "how many surrendered in Baghouz?"; None when it names no place or
@@ -197,7 +192,7 @@ def _ellipsis(question: str, previous: Previous) -> str | None:
             return f"{last[:place.start(1)]}{said[2]}{last[place.end(1):]}?"
     names = [m for m in re.finditer(rf"(?:\b{PREPOSITION}\s+)?\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", last)
              if m.start() > 0]
-    if names and _names(question) & set(fragment.split()):
+    if names and set(name_words(question)) & set(fragment.split()):
         final = names[-1]  # the last name, with its preposition: "in Raqqa" for "di Baghouz" or "Baghouz"
         kept = f"{final[1]} " if final[1] and not said else ""
         return f"{last[:final.start()]}{kept}{fragment}{last[final.end():]}?"
