@@ -1,5 +1,3 @@
-from helpers import SEEDS
-
 from news_assistant.text.analysis import Analyzer
 
 
@@ -28,12 +26,3 @@ def test_token_spans_point_at_the_original_words():
 
 def test_settings_name_what_decides_the_terms():
     assert Analyzer().settings == {"name": "indonesian-v2", "stopword_languages": ["id", "en"], "stem": True}
-
-
-def test_spans_of_finds_what_the_tokens_find_without_stemming_every_word():
-    analyzer = Analyzer()
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        tokens = analyzer.tokens(text)
-        for terms in ({"serah", "anggota", "400"}, {"pukul", "tulis", "sapu", "ambil"}, {t.term for t in tokens[::7]}):
-            assert analyzer.spans_of(text, terms) == [(t.start, t.end) for t in tokens if t.term in terms]

@@ -91,8 +91,18 @@ class PieceTokenizer:
         self.table = {int(cp): None for cp in spec["deleted"]} | {int(cp): " " for cp in spec["spaces"]}
         self.bos, self.eos, self.pad_id = spec["bos"], spec["eos"], spec["pad"]
 
+    def _unchanged(self, text: str) -> bool:
+        """Whether the normaliser leaves `text` as it is (most news text): no character it drops,
+        spaces or recomposes, and no run of spaces; judged on the distinct characters, in C."""
+        return "  " not in text and not any(
+            ord(character) in self.table or unicodedata.combining(character)
+            or not unicodedata.is_normalized("NFKC", character) for character in set(text))
+
     def _normalise(self, text: str) -> tuple[str, list[tuple[int, int]]]:
         """The text as tokenizer.json's normaliser leaves it, and each character's span in `text`."""
+        if text and self._unchanged(text):
+            spans = list(zip(range(len(text)), range(1, len(text) + 1)))
+            return (text, spans) if text[0] == " " else (" " + text, [spans[0], *spans])
         kept: list[str] = []
         spans: list[tuple[int, int]] = []
         position, length = 0, len(text)

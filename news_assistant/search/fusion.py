@@ -39,14 +39,16 @@ def concept_weight(concept: Concept, lexical: Lexicon) -> float:
     return sum(known) / len(known) if known else lexical.max_idf
 
 
-def lexical_evidence(concepts: Sequence[Concept], lexical: Lexicon, said: Collection[str] | None = None) -> float:
+def lexical_evidence(concepts: Sequence[Concept], lexical: Lexicon, said: Collection[str] | None = None,
+                     weights: Sequence[float] | None = None) -> float:
     """The share of the question's IDF mass that the corpus says (or the terms `said`, one
     article's), in [0, 1]: a word counts as said when every term of one of its alternatives
-    (itself, a translation) is there."""
+    (itself, a translation) is there. `weights`: the concepts' `concept_weight`s, when the caller
+    weighs one question against many texts."""
     if not concepts or not lexical.vocabulary:
         return 0.0
     said = lexical.vocabulary if said is None else said
-    weights = [concept_weight(concept, lexical) for concept in concepts]
+    weights = weights or [concept_weight(concept, lexical) for concept in concepts]
     found = sum(weight for concept, weight in zip(concepts, weights) if concept.found_in(said))
     return found / sum(weights) if sum(weights) > 0 else 0.0
 

@@ -4,6 +4,7 @@ citation and the spans where the question's words occur."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -14,9 +15,9 @@ from news_assistant.index.manifest import IndexSettings, check_model
 from news_assistant.models.encoder import Encoder
 from news_assistant.search.dates import read_when
 from news_assistant.search.filters import Catalogue, Filters
-from news_assistant.search.fusion import FusionSettings, Key, fuse, lexical_evidence, lexical_weight
+from news_assistant.search.fusion import FusionSettings, Key, concept_weight, fuse, lexical_evidence, lexical_weight
 from news_assistant.search.query import Query, check_question, known_names, named_terms, readable
-from news_assistant.text.analysis import ARCHIVE_LANGUAGE, detect_language
+from news_assistant.text.analysis import ARCHIVE_LANGUAGE, Token, detect_language
 from news_assistant.text.metadata import display_date
 from news_assistant.text.sentences import Span, split_sentences
 from news_assistant.text.translation import Dictionary, concepts, default_dictionary
@@ -174,18 +175,24 @@ class Retriever:
         article = self.index.articles[doc_id]
         return query.preference(article.date, article.outlet, article.url, doc_id)
 
-    def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None) -> Support:
+    def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None,
+                tokens: Sequence[Token] | None = None) -> Support:
         """How much of `query` the article `doc_id` says, and its passage `text` (whose embedding's
-        cosine `similarity` to the question's the ranking gave)."""
+        cosine `similarity` to the question's the ranking gave; `tokens`: the analyzer's, when the
+        caller has them)."""
+        tokens = self.analyzer.tokens(text) if tokens is None else tokens
         said = self._article_terms(doc_id)
         dictionary = self.dictionary if query.language != ARCHIVE_LANGUAGE else None
         numbers = [term for term in query.terms[: query.own_terms] if any(char.isdigit() for char in term)]
         named = len(known_names(query.text, self.analyzer, said, dictionary))
-        sentences = tuple((start, end, lexical_evidence(query.concepts, self.index.lexical, set(self.analyzer.terms(text[start:end]))))
-                          for start, end in split_sentences(text))
+        lexical = self.index.lexical
+        weights = [concept_weight(concept, lexical) for concept in query.concepts]
+        sentences = tuple((start, end, lexical_evidence(
+            query.concepts, lexical, {token.term for token in tokens if start <= token.start and token.end <= end}, weights))
+            for start, end in split_sentences(text))
         return Support(
-            article=lexical_evidence(query.concepts, self.index.lexical, said),
-            passage=lexical_evidence(query.concepts, self.index.lexical, set(self.analyzer.terms(text))),
+            article=lexical_evidence(query.concepts, lexical, said, weights),
+            passage=lexical_evidence(query.concepts, lexical, {token.term for token in tokens}, weights),
             sentences=sentences,
             names_missing=1 - named / len(query.names) if query.names else 0.0,
             numbers_missing=1 - sum(term in said for term in numbers) / len(numbers) if numbers else 0.0,
@@ -236,7 +243,8 @@ class Retriever:
         for rank, (key, score) in enumerate(ranking, start=1):
             chunk = self.index.chunk(key)
             article = self.index.articles[chunk.doc_id]
-            matches = tuple(self.analyzer.spans_of(chunk.text, wanted))
+            tokens = self.analyzer.tokens(chunk.text)  # once: the highlights and the support share them
+            matches = tuple((token.start, token.end) for token in tokens if token.term in wanted)
             passages.append(
                 Passage(
                     rank=rank,
@@ -252,7 +260,7 @@ class Retriever:
                     score=score,
                     matches=matches,
                     headline=article.headline,
-                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key, ceiling)),
+                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key, ceiling), tokens),
                     outlet=article.outlet,
                     url=article.url,
                     page=article.page_of(chunk.start),

@@ -87,23 +87,6 @@ class Analyzer:
         return [Token(_stem(word) if self.stem and word.isalpha() else word, start, end)
                 for word, start, end in self._words(text)]
 
-    def spans_of(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
-        """Where `text` says one of `terms`, as `tokens` would find them; but a word is stemmed
-        only if it could stem to one of them. A Sastrawi root less its first letter is always
-        inside the word (pukul in memukul, sapu in menyapu; no exception among FacQA's and the
-        seeds' 9,324 words), and stemming a word the cache has not seen costs 0.4 ms: on the
-        passages of a large archive, highlighting went from 20-30 ms a question to almost none."""
-        cores = {term[1:] for term in terms}
-        found = []
-        for word, start, end in self._words(text):
-            if self.stem and word.isalpha():
-                if word not in terms and not any(core in word for core in cores):
-                    continue
-                word = _stem(word)
-            if word in terms:
-                found.append((start, end))
-        return found
-
     def terms(self, text: str) -> list[str]:
         return [token.term for token in self.tokens(text)]
 
