@@ -31,7 +31,7 @@ from news_assistant.answer.read import AnswerSettings, from_spans
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.files import cache_root
 from news_assistant.index.build import index_corpus
-from news_assistant.models.reader import DELTA_FILES, Reader, merge_and_export, reader_folder
+from news_assistant.models.reader import DELTA_FILES, RANGES, Reader, merge_and_export, reader_folder
 from news_assistant.search.retrieve import Retriever
 
 PASSAGES = AnswerSettings().passages
@@ -138,6 +138,9 @@ def reads(delta: Path | None) -> dict[str, tuple[QuestionSet, list[Row]]]:
     base = Path(encoder.spec.location)
     with tempfile.TemporaryDirectory(prefix="reader-") as scratch:
         if delta:
+            if not (delta / RANGES).is_file():
+                from calibrate_reader import calibrate
+                calibrate(delta)
             merge_and_export(base, Path(scratch), delta)
             reader = Reader(Path(scratch))
             reader_id = hashlib.sha256(b"".join((delta / name).read_bytes() for name in DELTA_FILES)).hexdigest()

@@ -10,7 +10,7 @@ from helpers import REPO, SEEDS, needs_facqa
 
 from news_assistant.ingest.articles import read_articles, scan_seeds
 from news_assistant.ingest.chunking import chunk_article
-from news_assistant.models.reader import Encoded, ReaderSettings, best_spans, encode, token_span, whole_words
+from news_assistant.models.reader import TRAINED_FILES, Encoded, ReaderSettings, best_spans, encode, token_span, whole_words
 from news_assistant.models.tokenizer import shared_tokenizer
 
 
@@ -58,10 +58,10 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
     from transformers import AutoModelForQuestionAnswering
 
     from news_assistant.models.encoder import default_model_folder
-    from news_assistant.models.reader import _delta
+    from news_assistant.models.reader import shipped_delta
 
     base = default_model_folder(model_cache)
-    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(_delta()))
+    model = PeftModel.from_pretrained(AutoModelForQuestionAnswering.from_pretrained(str(base)), str(shipped_delta()))
     model = model.merge_and_unload().eval()
     passages = [chunk.text for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)
                      for chunk in chunk_article(article)]
@@ -78,6 +78,22 @@ def test_the_int8_reader_reads_as_the_merged_model_does(reader, model_cache):
         assert ours.passage == theirs.passage
 
 
+def test_a_passage_reads_the_same_alone_as_among_others(reader):
+    """The passages of a question are read in one padded batch; with fixed activation scales
+    each gives the span and margin it gives alone, whatever it is retrieved beside."""
+    passages = [chunk.text for seed in scan_seeds(SEEDS, print) for article in read_articles(seed, print)
+                for chunk in chunk_article(article)][:5]
+    assert len({len(passage) for passage in passages}) > 1  # rows of different lengths: the batch is padded
+    question = "Berapa anggota ISIS yang menyerahkan diri di Raqqah?"
+    together = reader.read(question, passages)
+    backwards = reader.read(question, passages[::-1])[::-1]
+    for passage, among, reversed_ in zip(passages, together, backwards):
+        (alone,) = reader.read(question, [passage])
+        for read in (among, reversed_):
+            assert (read.start, read.end) == (alone.start, alone.end)
+            assert abs(read.margin - alone.margin) < 1e-3
+
+
 @needs_facqa
 def test_a_smoke_run_of_training_writes_a_delta(tmp_path):
     delta = tmp_path / "delta"
@@ -86,7 +102,7 @@ def test_a_smoke_run_of_training_writes_a_delta(tmp_path):
          "--out", str(delta)], cwd=REPO, capture_output=True, text=True, timeout=900, env=os.environ)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "wall time" in result.stdout
-    assert {path.name for path in delta.iterdir()} == {"adapter_config.json", "adapter_model.safetensors"}
+    assert {path.name for path in delta.iterdir()} == set(TRAINED_FILES)
 
 
 def test_a_span_that_ends_inside_a_word_or_figure_shows_the_whole_word():
