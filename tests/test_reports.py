@@ -13,6 +13,8 @@ import pytest
 from helpers import REPO, run
 
 from news_assistant.answer.decide import Candidate, preferred
+from news_assistant.answer.reports import Report
+from news_assistant.answer.timeline import chart
 from news_assistant.answer.values import numbers, same_value
 from news_assistant.evaluation import metrics as evaluate
 from news_assistant.models.reader import ReadSpan
@@ -135,3 +137,14 @@ def test_a_timeline_lists_each_reports_answer_in_date_order(flood, capsys):
     assert entries[0]["figure"] < entries[-1]["figure"]  # the toll rose
     code, out, _ = run(capsys, "timeline", "korban meninggal banjir bandang Lampung Barat", "--seeds", seeds, "--index", index)
     assert code == 0 and "█" in out and "Nov 2024" in out
+
+
+def test_a_report_read_without_a_figure_leaves_the_others_bars_drawn():
+    def report(doc: str, date: str, value: str) -> Report:
+        passage = Passage(1, f"{doc}#0", doc, doc, f"{doc}.txt", 1, date, 0, 9, value, 1.0, (), outlet=doc)
+        return Report(value, passage, (0, len(value)), 0.9)
+
+    lines = chart([report("Pelita", "2024-11-15", "16 orang"), report("Kabar", "2024-11-16", "Longsor"),
+                   report("Antara", "2024-11-18", "32 orang")], width=8)
+    assert [line.count("█") for line in lines] == [4, 0, 8]
+    assert lines[1].index("Longsor") == lines[0].index("16 orang")  # the values stay in one column

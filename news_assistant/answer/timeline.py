@@ -39,16 +39,17 @@ def entry_json(entry: Report) -> dict:
 
 
 def chart(entries: Sequence[Report], width: int = BAR) -> list[str]:
-    """The timeline as text: date, source, a bar for the figure (when every entry has one), the
-    value and its citation."""
-    figures = [entry.figure for entry in entries]
-    scale = max(figures) if figures and all(f is not None for f in figures) and max(figures) > 0 else None
+    """The timeline as text: date, source, a bar for the figure (blank for an entry without
+    one, so one report read as a word does not hide the others' bars), the value and its citation."""
+    figures = [entry.figure for entry in entries if entry.figure is not None]
+    scale = max(figures) if figures and max(figures) > 0 else None
     names = [entry.passage.outlet or Path(entry.passage.source).name for entry in entries]
     name_width = min(NAME, max(map(len, names), default=0))
     names = [name if len(name) <= name_width else name[: name_width - 1] + "…" for name in names]
     lines = []
     for entry, name in zip(entries, names):
-        bar = ("█" * max(1, round(width * entry.figure / scale))).ljust(width) + " " if scale else ""
+        bar = "" if not scale else " " * (width + 1) if entry.figure is None else \
+            ("█" * max(1, round(width * entry.figure / scale))).ljust(width) + " "
         when = display_date(entry.passage.date) if entry.passage.date else "undated"
         lines.append(f"{when:>12}  {name:<{name_width}.{name_width}}  "
                      f"{bar}{' '.join(entry.value.split())} [{entry.passage.rank}]")
