@@ -5,7 +5,7 @@ The archive is FacQA's 1,369 real passages hidden among synthetic ones. Syntheti
 words from a Zipf–Mandelbrot distribution over FacQA's own words ranked by frequency, then over
 filler words for the long tail (the term statistics of `bm25_1m.py`, in real Indonesian where it
 matters). It is built by the project's own code path (`index_corpus`: chunking, the Indonesian
-analyzer, BM25, HNSW above 200,000 passages, the store), with one exception: embedding a million
+analyzer, BM25, IVF-SQ8 above 200,000 passages, the store), with one exception: embedding a million
 passages takes hours here, so synthetic passages get vectors drawn from a Gaussian fitted to real
 e5 passage embeddings (`vectors_1m.py`); the real passages get their real vectors and questions
 are encoded by the real model. FacQA valid's 311 questions are then asked in a fresh process the
