@@ -111,6 +111,15 @@ class Manifest:
                    data["sources"] if "sources" in data else (sources if sources is not None else {}))
 
 
+def parse_manifest(data: dict, where: str, sources: dict | Callable[[], dict] | None = None) -> Manifest:
+    """`Manifest.from_dict`, with a manifest that lacks a part reported as a damaged index."""
+    try:
+        return Manifest.from_dict(data, sources)
+    except (KeyError, TypeError, AttributeError):
+        raise AssistantError(f"the index in {where} is damaged (its manifest lacks a part); "
+                             "run `assistant index --rebuild`") from None
+
+
 def check_model(manifest: Manifest, encoder: Encoder | None, where: str) -> None:
     """Refuse to mix vectors of two models (or two conversions of one) in an index."""
     built = manifest.embedding

@@ -39,7 +39,7 @@ import numpy as np
 from news_assistant.errors import AssistantError, UsageError
 from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import Lexicon, saturation
-from news_assistant.index.manifest import Manifest
+from news_assistant.index.manifest import Manifest, parse_manifest
 from news_assistant.index.store import article_from_record, article_record, text_hash
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -191,14 +191,7 @@ class MilvusEngine:
 
     def read_manifest(self) -> Manifest | None:
         meta = self._read_meta()
-        return None if meta is None else self._manifest(meta)
-
-    def _manifest(self, meta: dict) -> Manifest:
-        try:
-            return Manifest.from_dict(meta["manifest"])
-        except (KeyError, TypeError, AttributeError):
-            raise AssistantError(f"the index in {self.where} is damaged (its manifest lacks a part); "
-                                 "run `assistant index --rebuild`") from None
+        return None if meta is None else parse_manifest(meta["manifest"], self.where)
 
     def open(self) -> MilvusIndex:
         meta = self._read_meta()
@@ -209,7 +202,7 @@ class MilvusEngine:
         lexicon = meta["lexicon"]
         vocabulary = {term: row for row, term in enumerate(lexicon["terms"])}
         numbers = {term: number for number, term in enumerate(meta["numbers"])}
-        return MilvusIndex(self, self._manifest(meta), articles, vocabulary, np.asarray(lexicon["idf"], np.float32), numbers)
+        return MilvusIndex(self, parse_manifest(meta["manifest"], self.where), articles, vocabulary, np.asarray(lexicon["idf"], np.float32), numbers)
 
 
     def verify(self) -> MilvusIndex:

@@ -46,7 +46,7 @@ from news_assistant.errors import AssistantError, UsageError
 from news_assistant.files import is_temporary, sha256_file, temporary_folder
 from news_assistant.index.generation import Generation
 from news_assistant.index.lexical import LexicalIndex
-from news_assistant.index.manifest import Manifest
+from news_assistant.index.manifest import Manifest, parse_manifest
 from news_assistant.index.vectors import VectorIndex
 from news_assistant.ingest.articles import Article
 from news_assistant.ingest.chunking import Chunk
@@ -440,10 +440,7 @@ def _typed(root: Path, generation: Path, data: dict) -> Manifest:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise AssistantError(f"the index in {root.resolve()} is damaged ({_SOURCES}: {error}); {_REBUILD_HINT}") from None
 
-    try:
-        return Manifest.from_dict(data, sources)
-    except (KeyError, TypeError, AttributeError):
-        raise AssistantError(f"the index in {root.resolve()} is damaged (manifest.json lacks a part); {_REBUILD_HINT}") from None
+    return parse_manifest(data, str(root.resolve()), sources)
 
 
 def read_manifest(root: Path) -> Manifest | None:

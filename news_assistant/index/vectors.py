@@ -133,9 +133,6 @@ class VectorIndex:
             return np.zeros((0, self.dimension), np.float32)
         return self.index.reconstruct_batch(positions)
 
-    def vectors(self) -> np.ndarray:
-        return self.vectors_at(np.arange(self.size))
-
     def top(self, query: np.ndarray, k: int, where: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k nearest (chunk position, cosine) pairs, best first; with `where` (a mask over
         positions), among those it keeps: exactly when it keeps few, else selected inside FAISS's search."""

@@ -175,12 +175,9 @@ class Retriever:
         article = self.index.articles[doc_id]
         return query.preference(article.date, article.outlet, article.url, doc_id)
 
-    def support(self, query: Query, doc_id: str, text: str, similarity: float | None = None,
-                tokens: Sequence[Token] | None = None) -> Support:
-        """How much of `query` the article `doc_id` says, and its passage `text` (whose embedding's
-        cosine `similarity` to the question's the ranking gave; `tokens`: the analyzer's, when the
-        caller has them)."""
-        tokens = self.analyzer.tokens(text) if tokens is None else tokens
+    def support(self, query: Query, doc_id: str, text: str, tokens: Sequence[Token], similarity: float | None) -> Support:
+        """How much of `query` the article `doc_id` says, and its passage `text` (analysed into
+        `tokens`; whose embedding's cosine `similarity` to the question's the ranking gave)."""
         said = self._article_terms(doc_id)
         dictionary = self.dictionary if query.language != ARCHIVE_LANGUAGE else None
         numbers = [term for term in query.terms[: query.own_terms] if any(char.isdigit() for char in term)]
@@ -260,7 +257,7 @@ class Retriever:
                     score=score,
                     matches=matches,
                     headline=article.headline,
-                    support=self.support(query, chunk.doc_id, chunk.text, similarities.get(key, ceiling), tokens),
+                    support=self.support(query, chunk.doc_id, chunk.text, tokens, similarities.get(key, ceiling)),
                     outlet=article.outlet,
                     url=article.url,
                     page=article.page_of(chunk.start),
